@@ -1,0 +1,34 @@
+import type { Pair } from './pair.js';
+import type { Instant } from './time.js';
+
+/** What the business wants to do. `decide` answers with the facts to record or a refusal. */
+export interface SendPermissionRequest {
+  readonly type: 'SendPermissionRequest';
+  readonly pair: Pair;
+  /** The request's message id when known, else an id of the caller's choosing (it keys the fact). */
+  readonly requestId: string;
+  readonly channel: 'free_form' | 'template';
+}
+export interface StartCall {
+  readonly type: 'StartCall';
+  readonly pair: Pair;
+  readonly callId: string;
+}
+export type Command = SendPermissionRequest | StartCall;
+
+/** Meta's error codes for what a refusal stands in for. */
+export const ErrorCode = {
+  noPermission: 138006,
+  requestLimit: 138009,
+  connectedCallLimit: 138012,
+  permanentPermissionExists: 138017,
+  outsideCustomerServiceWindow: 131047,
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface Refusal {
+  readonly code: ErrorCode;
+  readonly title: string;
+  /** The first instant the same command would be allowed by time alone; absent when only the user can change it. */
+  readonly retryAt?: Instant;
+}

@@ -1,0 +1,114 @@
+import type { Command, Refusal } from './commands.js';
+import { ErrorCode } from './commands.js';
+import type { PairFact, SourceRef } from './facts.js';
+import {
+  callLimitUse,
+  customerServiceWindowOpen,
+  exhausted,
+  heldCallStops,
+  permissionAt,
+  type RuleEnv,
+  requestLimitUse,
+  retryAfterLimits,
+} from './rules.js';
+import type { PairState } from './state.js';
+import type { Instant } from './time.js';
+
+export type Decision =
+  | { readonly ok: true; readonly facts: readonly PairFact[] }
+  | { readonly ok: false; readonly refusal: Refusal };
+
+function refuse(code: ErrorCode, title: string, retryAt?: Instant): Decision {
+  return { ok: false, refusal: retryAt === undefined ? { code, title } : { code, title, retryAt } };
+}
+
+/** Why a permission request sent now would be refused, if it would. */
+export function requestRefusal(
+  state: PairState,
+  channel: 'free_form' | 'template',
+  at: Instant,
+  env: RuleEnv,
+): Decision | undefined {
+  const policy = env.policyAt(at);
+  if (permissionAt(state, at).status === 'permanent') {
+    return refuse(ErrorCode.permanentPermissionExists, 'A permanent call permission already exists');
+  }
+  if (channel === 'free_form' && !customerServiceWindowOpen(state, policy, at)) {
+    return refuse(
+      ErrorCode.outsideCustomerServiceWindow,
+      'Free-form messages need an open customer-service window; send a template',
+    );
+  }
+  const uses = requestLimitUse(state, policy, at);
+  if (exhausted(uses)) {
+    return refuse(ErrorCode.requestLimit, 'Call permission request limit reached', retryAfterLimits(uses));
+  }
+  return undefined;
+}
+
+/** Why a business-initiated call started now would be refused, if it would. */
+export function callRefusal(state: PairState, at: Instant, env: RuleEnv): Decision | undefined {
+  const policy = env.policyAt(at);
+  if (permissionAt(state, at).status === 'no_permission') {
+    return refuse(ErrorCode.noPermission, 'No approved call permission from the recipient');
+  }
+  const uses = callLimitUse(state, policy, at, heldCallStops(state, policy, at));
+  if (exhausted(uses)) {
+    return refuse(
+      ErrorCode.connectedCallLimit,
+      'Business-initiated connected calls limit reached',
+      retryAfterLimits(uses),
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The Decider's `decide`: the facts to record for a command at `at`, or a refusal with Meta's error code and
+ * the instant it would be allowed. `state` must be folded from the pair's facts up to `at`.
+ */
+export function decide(
+  state: PairState,
+  command: Command,
+  at: Instant,
+  env: RuleEnv,
+  source?: SourceRef,
+): Decision {
+  const src = source ?? { kind: 'command', ref: command.type };
+  switch (command.type) {
+    case 'SendPermissionRequest':
+      return (
+        requestRefusal(state, command.channel, at, env) ?? {
+          ok: true,
+          facts: [
+            {
+              type: 'RequestSent',
+              pair: command.pair,
+              at,
+              key: `command:request:${command.requestId}`,
+              source: src,
+              requestId: command.requestId,
+              channel: command.channel,
+              tentative: false,
+            },
+          ],
+        }
+      );
+    case 'StartCall':
+      return (
+        callRefusal(state, at, env) ?? {
+          ok: true,
+          facts: [
+            {
+              type: 'CallAttempted',
+              pair: command.pair,
+              at,
+              key: `command:call:${command.callId}`,
+              source: src,
+              callId: command.callId,
+            },
+          ],
+        }
+      );
+  }
+}

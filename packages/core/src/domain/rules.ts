@@ -1,0 +1,104 @@
+import type { Policy, PolicyAt, WindowLimit } from '../policy/policy.js';
+import type { PairState } from './state.js';
+import type { Instant } from './time.js';
+import { bindingUntil, countInWindow } from './windows.js';
+
+/** What the fold and the rules need besides the pair's own facts. */
+export interface RuleEnv {
+  readonly policyAt: PolicyAt;
+  /** Whether the business number had callback permission enabled at an instant (a business-level fact). */
+  readonly callbackEnabledAt: (at: Instant) => boolean;
+}
+
+export type PermissionStatus = 'no_permission' | 'temporary' | 'permanent';
+
+/** The permission as Meta would report it at `at`: a temporary grant expiring at E holds for t < E. */
+export function permissionAt(
+  state: PairState,
+  at: Instant,
+): { status: PermissionStatus; expiresAt?: Instant } {
+  const p = state.permission;
+  if (p.status === 'permanent') return { status: 'permanent' };
+  if (p.status === 'temporary' && p.expiresAt !== null && at < p.expiresAt) {
+    return { status: 'temporary', expiresAt: p.expiresAt };
+  }
+  return { status: 'no_permission' };
+}
+
+export interface LimitUse {
+  readonly limit: WindowLimit;
+  readonly usage: number;
+  /** Set while the limit is exhausted: the instant it stops binding. */
+  readonly until?: Instant;
+}
+
+function useOf(
+  limit: WindowLimit,
+  counted: readonly Instant[],
+  at: Instant,
+  extraStops: readonly Instant[],
+): LimitUse {
+  const inWindow = counted.filter((s) => s <= at && at < s + limit.periodSeconds);
+  const usage = inWindow.length;
+  const until = bindingUntil(
+    [...inWindow.map((s) => s + limit.periodSeconds), ...extraStops],
+    limit.maxAllowed,
+  );
+  return until === undefined ? { limit, usage } : { limit, usage, until };
+}
+
+/** Request sends counted against each request limit at `at`; a connected call resets them. */
+export function requestLimitUse(state: PairState, policy: Policy, at: Instant): LimitUse[] {
+  const reset = state.requestLimitResetAt;
+  const counted = reset === null ? state.sends : state.sends.filter((s) => s > reset);
+  return policy.requestLimits.map((limit) => useOf(limit, counted, at, []));
+}
+
+/** Calls callpermit allowed whose outcome is still unknown and whose hold has not run out: their stop instants. */
+export function heldCallStops(state: PairState, policy: Policy, at: Instant): Instant[] {
+  const stops: Instant[] = [];
+  for (const id in state.calls) {
+    const call = state.calls[id];
+    if (!call || call.outcome !== null || call.attemptedAt === null) continue;
+    const stop = call.attemptedAt + policy.callAttemptHoldSeconds;
+    if (call.attemptedAt <= at && at < stop) stops.push(stop);
+  }
+  return stops;
+}
+
+/**
+ * Connected business-initiated calls counted against each call limit at `at`. With `held`, calls allowed but
+ * not yet resolved hold a place too (the guard's view; Meta's GET reports connected calls only).
+ */
+export function callLimitUse(
+  state: PairState,
+  policy: Policy,
+  at: Instant,
+  held: readonly Instant[] = [],
+): LimitUse[] {
+  return policy.connectedCallLimits.map((limit) => {
+    const use = useOf(limit, state.connectedCalls, at, held);
+    return held.length === 0 ? use : { ...use, usage: use.usage + held.length };
+  });
+}
+
+export function exhausted(uses: readonly LimitUse[]): boolean {
+  return uses.some((u) => u.usage >= u.limit.maxAllowed);
+}
+
+/** The instant every exhausted limit has stopped binding. */
+export function retryAfterLimits(uses: readonly LimitUse[]): Instant | undefined {
+  let latest: Instant | undefined;
+  for (const u of uses) {
+    if (u.usage >= u.limit.maxAllowed && u.until !== undefined) latest = Math.max(latest ?? u.until, u.until);
+  }
+  return latest;
+}
+
+/** A user message or user call opens the customer-service window for `customerServiceWindowSeconds`. */
+export function customerServiceWindowOpen(state: PairState, policy: Policy, at: Instant): boolean {
+  const last = state.lastUserActivityAt;
+  return last !== null && last <= at && at < last + policy.customerServiceWindowSeconds;
+}
+
+export { countInWindow };

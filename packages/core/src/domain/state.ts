@@ -1,0 +1,129 @@
+import type { PermissionLifecycle } from '../machines/permissionMachine.js';
+import type { RequestLifecycle } from '../machines/requestMachine.js';
+import type { CallDirection, GrantVia, ObservedStatus, RequestChannel } from './facts.js';
+import type { Instant } from './time.js';
+
+/** One permission request message, as far as the facts tell. */
+export interface RequestRecord {
+  id: string;
+  channel: RequestChannel;
+  /** Seen only through a `sent` status so far: not known to be a permission request yet. */
+  tentative: boolean;
+  lifecycle: RequestLifecycle;
+  sentAt: Instant | null;
+  deliveredAt: Instant | null;
+  answeredAt: Instant | null;
+  failedAt: Instant | null;
+  /** When the lifecycle reaches (or reached) `expired` or `superseded`. */
+  expiresAt: Instant | null;
+}
+
+export interface CallRecord {
+  direction: CallDirection;
+  /** Set by a StartCall decision: the call holds a place in the limit until its outcome or the hold ends. */
+  attemptedAt: Instant | null;
+  outcome: 'connected' | 'unanswered' | 'rejected' | null;
+  /** The instant the call counts from: start_time, else the ACCEPTED status. */
+  connectedAt: Instant | null;
+  evidence: 'start_time' | 'accepted' | null;
+  outcomeAt: Instant | null;
+}
+
+export interface PermissionRecord {
+  status: PermissionLifecycle;
+  since: Instant | null;
+  /** Only for temporary grants: the grant holds for t < expiresAt. */
+  expiresAt: Instant | null;
+  via: GrantVia | 'observed' | null;
+  revokedBy: 'user' | 'automatic' | 'observed' | null;
+}
+
+/** Derived facts: what WhatsApp did on its own because of the unanswered streak. */
+export interface Notice {
+  type: 'reconsider_prompted' | 'auto_revoked';
+  at: Instant;
+  callId: string;
+}
+
+/** Where Meta's GET response disagreed with callpermit's own view at the same instant. Meta wins. */
+export interface Discrepancy {
+  at: Instant;
+  field: string;
+  ours: string | number | null;
+  meta: string | number | null;
+}
+
+/** The position of the last folded fact in the fact order (instant, rank, key). */
+export interface FoldPosition {
+  at: Instant;
+  rank: number;
+  key: string;
+}
+
+/**
+ * Everything the rules need about one pair, folded from its facts in fact order. Plain JSON: stores keep it
+ * as a snapshot, and it answers any query at an instant at or after `last.at`.
+ */
+export interface PairState {
+  business: string;
+  user: string;
+  /** Facts folded so far. */
+  facts: number;
+  last: FoldPosition | null;
+  permission: PermissionRecord;
+  requests: Record<string, RequestRecord>;
+  /** Send instants of identified requests since the last connected call, ascending. */
+  sends: Instant[];
+  /** Requests sent before this instant no longer count: "These limits reset when any connected call is made". */
+  requestLimitResetAt: Instant | null;
+  /** Connection instants of business-initiated connected calls, ascending. */
+  connectedCalls: Instant[];
+  calls: Record<string, CallRecord>;
+  /** Consecutive unanswered-or-rejected business-initiated calls. */
+  unansweredStreak: number;
+  /** Last user message or user call: the customer-service window runs from here. */
+  lastUserActivityAt: Instant | null;
+  notices: Notice[];
+  discrepancies: Discrepancy[];
+  lastObserved: { at: Instant; status: ObservedStatus } | null;
+}
+
+export function initialPairState(business: string, user: string): PairState {
+  return {
+    business,
+    user,
+    facts: 0,
+    last: null,
+    permission: { status: 'none', since: null, expiresAt: null, via: null, revokedBy: null },
+    requests: {},
+    sends: [],
+    requestLimitResetAt: null,
+    connectedCalls: [],
+    calls: {},
+    unansweredStreak: 0,
+    lastUserActivityAt: null,
+    notices: [],
+    discrepancies: [],
+    lastObserved: null,
+  };
+}
+
+/** A deep copy the fold may mutate. */
+export function clonePairState(state: PairState): PairState {
+  const requests: Record<string, RequestRecord> = {};
+  for (const id in state.requests) requests[id] = { ...(state.requests[id] as RequestRecord) };
+  const calls: Record<string, CallRecord> = {};
+  for (const id in state.calls) calls[id] = { ...(state.calls[id] as CallRecord) };
+  return {
+    ...state,
+    last: state.last && { ...state.last },
+    permission: { ...state.permission },
+    requests,
+    sends: [...state.sends],
+    connectedCalls: [...state.connectedCalls],
+    calls,
+    notices: state.notices.map((n) => ({ ...n })),
+    discrepancies: state.discrepancies.map((d) => ({ ...d })),
+    lastObserved: state.lastObserved && { ...state.lastObserved },
+  };
+}

@@ -1,0 +1,372 @@
+import type { Command } from '../domain/commands.js';
+import { type Decision, decide } from '../domain/decide.js';
+import { applyFact } from '../domain/evolve.js';
+import {
+  type BusinessFact,
+  compareFacts,
+  type Fact,
+  isBusinessFact,
+  type PairFact,
+} from '../domain/facts.js';
+import { businessStreamId, type Pair, pairStreamId, parseStreamId } from '../domain/pair.js';
+import type { RuleEnv } from '../domain/rules.js';
+import { clonePairState, type FoldPosition, initialPairState, type PairState } from '../domain/state.js';
+import type { Instant } from '../domain/time.js';
+import { type CallPermissionsView, callPermissions, type RequestView, requests } from '../domain/views.js';
+import { defaultPolicyBook, type PolicyBook, policyFor } from '../policy/policy.js';
+import { comparePositions, positionOf } from './memoryStore.js';
+import {
+  type BusinessInvalidation,
+  type Checkpoint,
+  ConcurrencyError,
+  DuplicateFactError,
+  type FactStore,
+  type StoredHead,
+  type StreamCommit,
+} from './port.js';
+
+export interface EngineOptions {
+  readonly policy?: PolicyBook;
+  /** A checkpoint every this many facts of a stream, so a late fact re-folds a short tail. */
+  readonly checkpointEvery?: number;
+  /** Attempts of one ingest or command when other writers keep getting there first. */
+  readonly maxAttempts?: number;
+}
+
+/** A fact the engine could not apply, with the reason. Nothing is dropped silently. */
+export interface RejectedFact {
+  readonly fact: Fact;
+  readonly reason: string;
+}
+
+export interface IngestResult {
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly rejected: readonly RejectedFact[];
+}
+
+export type ExecuteResult = Decision & { readonly replayed?: boolean };
+
+const QUERY_EDGE = 99;
+
+/** The fact that a command records, by key: a command run twice records once. */
+function commandKey(command: Command): string {
+  return command.type === 'SendPermissionRequest'
+    ? `command:request:${command.requestId}`
+    : `command:call:${command.callId}`;
+}
+
+interface BusinessEnv {
+  readonly version: number;
+  readonly env: RuleEnv;
+}
+
+/**
+ * The engine for embedding: an append-only fact log behind the FactStore port, folded per pair.
+ * `ingest` records what happened, `execute` decides and records what the business wants, `state` answers
+ * at any instant. All of it takes time as an argument.
+ */
+export class Engine {
+  private readonly policy: PolicyBook;
+  private readonly checkpointEvery: number;
+  private readonly maxAttempts: number;
+  private readonly businessEnvs = new Map<string, BusinessEnv>();
+
+  constructor(
+    readonly store: FactStore,
+    options: EngineOptions = {},
+  ) {
+    this.policy = options.policy ?? defaultPolicyBook;
+    this.checkpointEvery = options.checkpointEvery ?? 64;
+    this.maxAttempts = options.maxAttempts ?? 20;
+  }
+
+  /** Records facts (any order, duplicates allowed): each applies at its own instant, and once. */
+  async ingest(facts: readonly Fact[]): Promise<IngestResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.tryIngest(facts);
+      } catch (error) {
+        if (
+          !(error instanceof ConcurrencyError || error instanceof DuplicateFactError) ||
+          attempt >= this.maxAttempts
+        ) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  private async tryIngest(facts: readonly Fact[]): Promise<IngestResult> {
+    const unique = new Map<string, Fact>();
+    let duplicates = 0;
+    for (const f of facts) {
+      if (unique.has(f.key)) duplicates++;
+      else unique.set(f.key, f);
+    }
+    const known = await this.store.knownKeys([...unique.keys()]);
+    duplicates += known.size;
+    const fresh = [...unique.values()].filter((f) => !known.has(f.key));
+    if (fresh.length === 0) return { applied: 0, duplicates, rejected: [] };
+
+    const byStream = new Map<string, Fact[]>();
+    for (const f of fresh) {
+      const stream = isBusinessFact(f) ? businessStreamId(f.business) : pairStreamId(f.pair);
+      const list = byStream.get(stream);
+      if (list) list.push(f);
+      else byStream.set(stream, [f]);
+    }
+    const businesses = new Set([...byStream.keys()].map((s) => parseStreamId(s).business));
+    const heads = await this.store.heads([
+      ...new Set([...byStream.keys(), ...[...businesses].map(businessStreamId)]),
+    ]);
+
+    const commits: StreamCommit[] = [];
+    const invalidations: BusinessInvalidation[] = [];
+    const rejected: RejectedFact[] = [];
+    const refoldFrom = new Map<string, Instant>();
+    for (const business of businesses) {
+      const stream = businessStreamId(business);
+      const added = (byStream.get(stream) ?? []) as BusinessFact[];
+      if (added.length === 0) continue;
+      commits.push({
+        stream,
+        expectedVersion: heads.get(stream)?.version ?? 0,
+        facts: added,
+        state: null,
+        checkpoints: [],
+      });
+      const changes = added.filter((f) => f.type === 'CallbackSettingChanged');
+      if (changes.length > 0) {
+        const from = Math.min(...changes.map((f) => f.at));
+        invalidations.push({ business, from });
+        refoldFrom.set(business, from);
+      }
+    }
+    const envs = new Map<string, RuleEnv>();
+    for (const business of businesses) {
+      const added = (byStream.get(businessStreamId(business)) ?? []) as BusinessFact[];
+      envs.set(business, await this.envFor(business, heads.get(businessStreamId(business)), added));
+    }
+    for (const [stream, list] of byStream) {
+      const { business, user } = parseStreamId(stream);
+      if (user === '') continue;
+      const head = heads.get(stream);
+      const accepted: PairFact[] = [];
+      for (const f of list as PairFact[]) {
+        if (head?.retainedFrom != null && f.at < head.retainedFrom) {
+          rejected.push({
+            fact: f,
+            reason: `older than the retained history of ${stream} (before ${head.retainedFrom})`,
+          });
+        } else accepted.push(f);
+      }
+      if (accepted.length === 0) continue;
+      const from = refoldFrom.get(business);
+      commits.push(await this.foldCommit(stream, head, accepted, envs.get(business) as RuleEnv, from));
+    }
+    await this.store.commit(commits, invalidations);
+    return { applied: fresh.length - rejected.length, duplicates, rejected };
+  }
+
+  /** Decides a command at `at` and records its facts; retried on a concurrent append, so limits hold. */
+  async execute(command: Command, at: Instant): Promise<ExecuteResult> {
+    const stream = pairStreamId(command.pair);
+    for (let attempt = 1; ; attempt++) {
+      const key = commandKey(command);
+      if ((await this.store.knownKeys([key])).has(key)) return { ok: true, facts: [], replayed: true };
+      const businessStream = businessStreamId(command.pair.business);
+      const heads = await this.store.heads([stream, businessStream]);
+      const head = heads.get(stream);
+      const env = await this.envFor(command.pair.business, heads.get(businessStream), []);
+      const state = await this.stateAt(stream, command.pair, head, at, env);
+      const decision = decide(state, command, at, env);
+      if (!decision.ok || decision.facts.length === 0) return decision;
+      try {
+        await this.store.commit([await this.foldCommit(stream, head, decision.facts, env)]);
+        return decision;
+      } catch (error) {
+        if (
+          !(error instanceof ConcurrencyError || error instanceof DuplicateFactError) ||
+          attempt >= this.maxAttempts
+        ) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  /** The pair's state folded from every fact at or before `at`. */
+  async state(pair: Pair, at: Instant): Promise<PairState> {
+    const stream = pairStreamId(pair);
+    const businessStream = businessStreamId(pair.business);
+    const heads = await this.store.heads([stream, businessStream]);
+    const env = await this.envFor(pair.business, heads.get(businessStream), []);
+    return this.stateAt(stream, pair, heads.get(stream), at, env);
+  }
+
+  /** Meta's `GET call_permissions` body for the pair at `at`. */
+  async callPermissions(pair: Pair, at: Instant): Promise<CallPermissionsView> {
+    return callPermissions(await this.state(pair, at), at, await this.ruleEnv(pair.business));
+  }
+
+  async requests(pair: Pair, at: Instant): Promise<RequestView[]> {
+    return requests(await this.state(pair, at), at);
+  }
+
+  /** The rules' environment for a business: its policy and callback setting over time. */
+  async ruleEnv(business: string): Promise<RuleEnv> {
+    const stream = businessStreamId(business);
+    return this.envFor(business, (await this.store.heads([stream])).get(stream), []);
+  }
+
+  /**
+   * Re-folds every pair stream from its facts and rewrites heads and checkpoints: after a rule fix or a
+   * policy change. Returns the number of streams and facts folded.
+   */
+  async replay(
+    onStream?: (done: number, total: number) => void,
+  ): Promise<{ streams: number; facts: number }> {
+    const streams = (await this.store.streams()).filter((s) => parseStreamId(s).user !== '').sort();
+    let facts = 0;
+    for (const [i, stream] of streams.entries()) {
+      for (let attempt = 1; ; attempt++) {
+        const { business } = parseStreamId(stream);
+        const heads = await this.store.heads([stream, businessStreamId(business)]);
+        const env = await this.envFor(business, heads.get(businessStreamId(business)), []);
+        const head = heads.get(stream);
+        const all = (await this.store.factsOf(stream)) as PairFact[];
+        const { state, checkpoints } = this.foldWithCheckpoints(
+          initialPairState(business, parseStreamId(stream).user),
+          all,
+          env,
+          undefined,
+        );
+        try {
+          await this.store.commit([
+            {
+              stream,
+              expectedVersion: head?.version ?? 0,
+              facts: [],
+              state,
+              checkpoints,
+              dropCheckpointsFrom: { at: Number.MIN_SAFE_INTEGER, rank: 0, key: '' },
+            },
+          ]);
+          facts += all.length;
+          break;
+        } catch (error) {
+          if (!(error instanceof ConcurrencyError) || attempt >= this.maxAttempts) throw error;
+        }
+      }
+      onStream?.(i + 1, streams.length);
+    }
+    return { streams: streams.length, facts };
+  }
+
+  private async envFor(
+    business: string,
+    head: StoredHead | undefined,
+    added: readonly BusinessFact[],
+  ): Promise<RuleEnv> {
+    const version = head?.version ?? 0;
+    const cached = this.businessEnvs.get(business);
+    if (cached && cached.version === version && added.length === 0) return cached.env;
+    const stored =
+      version === 0 ? [] : ((await this.store.factsOf(businessStreamId(business))) as BusinessFact[]);
+    const changes = [...stored, ...added]
+      .filter((f) => f.type === 'CallbackSettingChanged')
+      .sort(compareFacts)
+      .map((f) => ({ at: f.at, enabled: f.type === 'CallbackSettingChanged' && f.enabled }));
+    const env: RuleEnv = {
+      policyAt: policyFor(this.policy, business),
+      callbackEnabledAt: (at) => {
+        let enabled = false;
+        for (const c of changes) {
+          if (c.at > at) break;
+          enabled = c.enabled;
+        }
+        return enabled;
+      },
+    };
+    if (added.length === 0) this.businessEnvs.set(business, { version, env });
+    return env;
+  }
+
+  private async stateAt(
+    stream: string,
+    pair: Pair,
+    head: StoredHead | undefined,
+    at: Instant,
+    env: RuleEnv,
+  ): Promise<PairState> {
+    const state = head?.state;
+    if (!state) return initialPairState(pair.business, pair.user);
+    if (head.staleFrom === null && (state.last === null || at >= state.last.at)) return clonePairState(state);
+    let bound: FoldPosition = { at, rank: QUERY_EDGE, key: '' };
+    if (head.staleFrom !== null && head.staleFrom <= at) bound = { at: head.staleFrom, rank: -1, key: '' };
+    const cp = await this.store.checkpointBefore(stream, bound);
+    const range = cp ? { after: cp.position, until: at } : { until: at };
+    const tail = (await this.store.factsOf(stream, range)) as PairFact[];
+    const base = cp ? clonePairState(cp.state) : initialPairState(pair.business, pair.user);
+    for (const f of tail) applyFact(base, f, env);
+    return base;
+  }
+
+  /**
+   * The commit that adds `added` to a pair stream: folded onto the head when they come after it, else
+   * re-folded from the last checkpoint before the earliest of them (a late fact, or a business fact at `from`).
+   */
+  private async foldCommit(
+    stream: string,
+    head: StoredHead | undefined,
+    added: readonly PairFact[],
+    env: RuleEnv,
+    businessFrom?: Instant,
+  ): Promise<StreamCommit> {
+    const { business, user } = parseStreamId(stream);
+    const sorted = [...added].sort(compareFacts);
+    const first = sorted[0] as PairFact;
+    const last = head?.state?.last ?? null;
+    let from: FoldPosition | undefined;
+    const earlier = (p: FoldPosition) => {
+      if (!from || comparePositions(p, from) < 0) from = p;
+    };
+    if (head?.staleFrom != null) earlier({ at: head.staleFrom, rank: -1, key: '' });
+    if (businessFrom !== undefined && last && last.at >= businessFrom)
+      earlier({ at: businessFrom, rank: -1, key: '' });
+    if (last && comparePositions(positionOf(first), last) < 0) earlier(positionOf(first));
+    const expectedVersion = head?.version ?? 0;
+
+    if (from === undefined) {
+      const base = head?.state ? clonePairState(head.state) : initialPairState(business, user);
+      const { state, checkpoints } = this.foldWithCheckpoints(base, sorted, env, undefined);
+      return { stream, expectedVersion, facts: added, state, checkpoints };
+    }
+    const cp: Checkpoint | undefined = await this.store.checkpointBefore(stream, from);
+    const old = (await this.store.factsOf(stream, cp ? { after: cp.position } : {})) as PairFact[];
+    const tail = [...old, ...sorted].sort(compareFacts);
+    const base = cp ? clonePairState(cp.state) : initialPairState(business, user);
+    const { state, checkpoints } = this.foldWithCheckpoints(base, tail, env, from);
+    return { stream, expectedVersion, facts: added, state, checkpoints, dropCheckpointsFrom: from };
+  }
+
+  /** Folds in place, taking a checkpoint every `checkpointEvery` facts at or after `from`. */
+  private foldWithCheckpoints(
+    state: PairState,
+    facts: readonly PairFact[],
+    env: RuleEnv,
+    from: FoldPosition | undefined,
+  ): { state: PairState; checkpoints: Checkpoint[] } {
+    const checkpoints: Checkpoint[] = [];
+    for (const fact of facts) {
+      applyFact(state, fact, env);
+      if (state.facts % this.checkpointEvery === 0 && state.last) {
+        if (!from || comparePositions(state.last, from) >= 0) {
+          checkpoints.push({ position: { ...state.last }, state: clonePairState(state) });
+        }
+      }
+    }
+    return { state, checkpoints };
+  }
+}

@@ -1,0 +1,196 @@
+import { compareFacts, type Fact, factRank } from '../domain/facts.js';
+import { parseStreamId } from '../domain/pair.js';
+import type { FoldPosition } from '../domain/state.js';
+import type { Instant } from '../domain/time.js';
+import {
+  type BusinessInvalidation,
+  type Checkpoint,
+  ConcurrencyError,
+  DuplicateFactError,
+  type FactRange,
+  type FactStore,
+  type RecordedFact,
+  type StoredHead,
+  type StreamCommit,
+} from './port.js';
+
+export function comparePositions(a: FoldPosition, b: FoldPosition): number {
+  return a.at - b.at || a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+export function positionOf(fact: Fact): FoldPosition {
+  return { at: fact.at, rank: factRank(fact.type), key: fact.key };
+}
+
+interface MemoryStream {
+  head: StoredHead;
+  /** In fact order. */
+  facts: RecordedFact[];
+  checkpoints: Checkpoint[];
+}
+
+export interface MemoryFactStoreOptions {
+  /**
+   * Keep only facts within this many seconds of each stream's newest fact (and one checkpoint at the edge),
+   * so memory stays flat over a long replay. A fact older than the horizon can then no longer be applied:
+   * the engine reports it instead. Omit to keep everything.
+   */
+  readonly horizonSeconds?: number;
+}
+
+/** The in-memory store: for embedding, unit speed and streaming replay. Passes the same contract suite. */
+export class MemoryFactStore implements FactStore {
+  private readonly byStream = new Map<string, MemoryStream>();
+  private readonly keys = new Map<string, string>();
+  private position = 0;
+  private readonly log: RecordedFact[] = [];
+  private readonly horizon: number | undefined;
+
+  constructor(options: MemoryFactStoreOptions = {}) {
+    this.horizon = options.horizonSeconds;
+  }
+
+  async knownKeys(keys: readonly string[]): Promise<ReadonlySet<string>> {
+    const known = new Set<string>();
+    for (const key of keys) if (this.keys.has(key)) known.add(key);
+    return known;
+  }
+
+  async heads(streams: readonly string[]): Promise<ReadonlyMap<string, StoredHead>> {
+    const found = new Map<string, StoredHead>();
+    for (const id of streams) {
+      const s = this.byStream.get(id);
+      if (s) found.set(id, s.head);
+    }
+    return found;
+  }
+
+  async checkpointBefore(stream: string, position: FoldPosition): Promise<Checkpoint | undefined> {
+    const cps = this.byStream.get(stream)?.checkpoints ?? [];
+    for (let i = cps.length - 1; i >= 0; i--) {
+      const cp = cps[i] as Checkpoint;
+      if (comparePositions(cp.position, position) < 0) return cp;
+    }
+    return undefined;
+  }
+
+  async factsOf(stream: string, range: FactRange = {}): Promise<Fact[]> {
+    const out: Fact[] = [];
+    for (const r of this.byStream.get(stream)?.facts ?? []) {
+      if (range.after && comparePositions(positionOf(r.fact), range.after) <= 0) continue;
+      if (range.until !== undefined && r.fact.at > range.until) break;
+      out.push(r.fact);
+    }
+    return out;
+  }
+
+  async commit(
+    commits: readonly StreamCommit[],
+    invalidations: readonly BusinessInvalidation[] = [],
+  ): Promise<void> {
+    // Check everything first: a commit is all or nothing.
+    const batchKeys = new Set<string>();
+    for (const c of commits) {
+      const actual = this.byStream.get(c.stream)?.head.version ?? 0;
+      if (actual !== c.expectedVersion) throw new ConcurrencyError(c.stream, c.expectedVersion, actual);
+      for (const f of c.facts) {
+        if (this.keys.has(f.key) || batchKeys.has(f.key)) throw new DuplicateFactError(f.key);
+        batchKeys.add(f.key);
+      }
+    }
+    for (const c of commits) this.apply(c);
+    const committed = new Set(commits.filter((c) => c.state !== null).map((c) => c.stream));
+    for (const inv of invalidations) this.invalidate(inv, committed);
+  }
+
+  private apply(c: StreamCommit): void {
+    let s = this.byStream.get(c.stream);
+    if (!s) {
+      s = {
+        head: { stream: c.stream, version: 0, state: null, staleFrom: null, retainedFrom: null },
+        facts: [],
+        checkpoints: [],
+      };
+      this.byStream.set(c.stream, s);
+    }
+    let version = s.head.version;
+    for (const fact of c.facts) {
+      const recorded: RecordedFact = {
+        stream: c.stream,
+        version: ++version,
+        position: ++this.position,
+        fact,
+      };
+      this.keys.set(fact.key, c.stream);
+      insertByFactOrder(s.facts, recorded);
+      if (this.horizon === undefined) this.log.push(recorded);
+    }
+    if (c.dropCheckpointsFrom) {
+      const from = c.dropCheckpointsFrom;
+      s.checkpoints = s.checkpoints.filter((cp) => comparePositions(cp.position, from) < 0);
+    }
+    for (const cp of c.checkpoints) s.checkpoints.push(cp);
+    s.checkpoints.sort((a, b) => comparePositions(a.position, b.position));
+    s.head = { ...s.head, version, state: c.state, staleFrom: c.state ? null : s.head.staleFrom };
+    this.retain(s);
+  }
+
+  /** With a horizon: forget facts (and their keys) older than the horizon, keeping the checkpoint at the edge. */
+  private retain(s: MemoryStream): void {
+    const last = s.head.state?.last?.at;
+    if (this.horizon === undefined || last === undefined) return;
+    const edge = last - this.horizon;
+    let keep = -1;
+    for (let i = s.checkpoints.length - 1; i >= 0; i--) {
+      if ((s.checkpoints[i] as Checkpoint).position.at < edge) {
+        keep = i;
+        break;
+      }
+    }
+    if (keep < 0) return;
+    const base = s.checkpoints[keep] as Checkpoint;
+    s.checkpoints = s.checkpoints.slice(keep);
+    let drop = 0;
+    while (
+      drop < s.facts.length &&
+      comparePositions(positionOf((s.facts[drop] as RecordedFact).fact), base.position) <= 0
+    ) {
+      this.keys.delete((s.facts[drop] as RecordedFact).fact.key);
+      drop++;
+    }
+    if (drop > 0) s.facts.splice(0, drop);
+    s.head = { ...s.head, retainedFrom: base.position.at };
+  }
+
+  /** Pair streams re-folded in the same commit already saw the business fact. */
+  private invalidate(inv: BusinessInvalidation, committed: ReadonlySet<string>): void {
+    for (const [id, s] of this.byStream) {
+      if (s.head.state === null || committed.has(id) || parseStreamId(id).business !== inv.business) continue;
+      const last = s.head.state.last;
+      if (!last || last.at < inv.from) continue;
+      const staleFrom: Instant = Math.min(s.head.staleFrom ?? inv.from, inv.from);
+      s.head = { ...s.head, staleFrom };
+      s.checkpoints = s.checkpoints.filter((cp) => cp.position.at < staleFrom);
+    }
+  }
+
+  async streams(): Promise<string[]> {
+    return [...this.byStream.keys()];
+  }
+
+  async readAll(after: number, limit: number): Promise<RecordedFact[]> {
+    const out: RecordedFact[] = [];
+    // Positions are dense and start at 1 while nothing is forgotten: index directly.
+    for (let i = Math.max(0, after); i < this.log.length && out.length < limit; i++)
+      out.push(this.log[i] as RecordedFact);
+    return out;
+  }
+
+  async close(): Promise<void> {}
+}
+
+function insertByFactOrder(list: RecordedFact[], r: RecordedFact): void {
+  let i = list.length;
+  while (i > 0 && compareFacts((list[i - 1] as RecordedFact).fact, r.fact) > 0) i--;
+  list.splice(i, 0, r);
+}

@@ -1,0 +1,96 @@
+import type { Fact } from '../domain/facts.js';
+import type { FoldPosition, PairState } from '../domain/state.js';
+import type { Instant } from '../domain/time.js';
+
+/** A fact as the log holds it: its stream, its place in the stream (arrival order) and in the whole log. */
+export interface RecordedFact {
+  readonly stream: string;
+  readonly version: number;
+  readonly position: number;
+  readonly fact: Fact;
+}
+
+/** The head of a stream: its version and its state folded through every fact it holds. O(1) to read. */
+export interface StoredHead {
+  readonly stream: string;
+  /** Facts appended to the stream (the optimistic-concurrency version). */
+  readonly version: number;
+  /** Folded pair state; null for business streams. */
+  readonly state: PairState | null;
+  /** Set when a business-level fact changed history from this instant: the state must be re-folded. */
+  readonly staleFrom: Instant | null;
+  /** Facts before this instant are no longer held (a store with a retention horizon); null keeps all. */
+  readonly retainedFrom: Instant | null;
+}
+
+/** A pair state after the fact at `position`: a late fact re-folds from the last checkpoint before it. */
+export interface Checkpoint {
+  readonly position: FoldPosition;
+  readonly state: PairState;
+}
+
+/** Everything one stream gains in one commit. */
+export interface StreamCommit {
+  readonly stream: string;
+  /** The version the decision was made on: another writer having appended since is a ConcurrencyError. */
+  readonly expectedVersion: number;
+  /** New facts, in arrival order. Their keys are new: a key the log holds already is a DuplicateFactError. */
+  readonly facts: readonly Fact[];
+  readonly state: PairState | null;
+  readonly checkpoints: readonly Checkpoint[];
+  /** Checkpoints at or after this position are out of date (a re-fold): drop them before adding the new. */
+  readonly dropCheckpointsFrom?: FoldPosition;
+}
+
+/** A business-level fact at `from` changes the fold of every pair of `business` from that instant on. */
+export interface BusinessInvalidation {
+  readonly business: string;
+  readonly from: Instant;
+}
+
+export interface FactRange {
+  /** Only facts after this position in fact order. */
+  readonly after?: FoldPosition;
+  /** Only facts at or before this instant. */
+  readonly until?: Instant;
+}
+
+/**
+ * The storage port. The in-memory store, PGlite and PostgreSQL implement it and pass one contract suite.
+ * `commit` is atomic across all its streams: all of it is stored, or none.
+ */
+export interface FactStore {
+  /** The idempotency keys among these that the log already holds. */
+  knownKeys(keys: readonly string[]): Promise<ReadonlySet<string>>;
+  heads(streams: readonly string[]): Promise<ReadonlyMap<string, StoredHead>>;
+  /** The latest checkpoint strictly before `position` in fact order. */
+  checkpointBefore(stream: string, position: FoldPosition): Promise<Checkpoint | undefined>;
+  /** The stream's facts in fact order (`compareFacts`). */
+  factsOf(stream: string, range?: FactRange): Promise<Fact[]>;
+  commit(commits: readonly StreamCommit[], invalidations?: readonly BusinessInvalidation[]): Promise<void>;
+  /** Every stream id, in no particular order. */
+  streams(): Promise<string[]>;
+  /** The log in global order, for projections and export: facts with position > `after`. */
+  readAll(after: number, limit: number): Promise<RecordedFact[]>;
+  close(): Promise<void>;
+}
+
+/** Another writer appended to the stream since it was read: read again and decide again. */
+export class ConcurrencyError extends Error {
+  constructor(
+    readonly stream: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`stream ${stream}: expected version ${expected}, found ${actual}`);
+    this.name = 'ConcurrencyError';
+  }
+}
+
+/** A fact with this idempotency key is in the log already (a concurrent writer stored it first). */
+export class DuplicateFactError extends Error {
+  constructor(readonly key: string) {
+    super(`a fact with key ${key} is in the log already`);
+    this.name = 'DuplicateFactError';
+  }
+}

@@ -1,0 +1,59 @@
+// The public surface of @callpermit/core: the domain (facts, commands, rules, views), the two lifecycle
+// machines, policy, and the engine with its storage port. Nothing here reads a clock or does I/O.
+export type {
+  Command,
+  ErrorCode as ErrorCodeValue,
+  Refusal,
+  SendPermissionRequest,
+  StartCall,
+} from './domain/commands.js';
+export { ErrorCode } from './domain/commands.js';
+export { type Decision, decide } from './domain/decide.js';
+export { applyFact, evolve, fold } from './domain/evolve.js';
+export * from './domain/facts.js';
+export { businessStreamId, type Pair, pairStreamId, parseStreamId } from './domain/pair.js';
+export { type PermissionStatus, permissionAt, type RuleEnv } from './domain/rules.js';
+export * from './domain/state.js';
+export { durationSeconds, type Instant, isoDuration } from './domain/time.js';
+export {
+  type ActionView,
+  type CallPermissionsView,
+  callPermissions,
+  type LimitView,
+  type RequestView,
+  requestLifecycleAt,
+  requests,
+} from './domain/views.js';
+export {
+  Engine,
+  type EngineOptions,
+  type ExecuteResult,
+  type IngestResult,
+  type RejectedFact,
+} from './engine/engine.js';
+export {
+  comparePositions,
+  MemoryFactStore,
+  type MemoryFactStoreOptions,
+  positionOf,
+} from './engine/memoryStore.js';
+export * from './engine/port.js';
+export {
+  type LifecycleTable,
+  lifecycleTable,
+  permissionTable,
+  requestTable,
+} from './machines/lifecycleTable.js';
+export {
+  type PermissionEvent,
+  type PermissionLifecycle,
+  permissionEvents,
+  permissionMachine,
+} from './machines/permissionMachine.js';
+export {
+  type RequestEvent,
+  type RequestLifecycle,
+  requestEvents,
+  requestMachine,
+} from './machines/requestMachine.js';
+export * from './policy/policy.js';
