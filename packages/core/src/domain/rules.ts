@@ -47,10 +47,14 @@ function useOf(
   return until === undefined ? { limit, usage } : { limit, usage, until };
 }
 
-/** Request sends counted against each request limit at `at`; a connected call resets them. */
+/**
+ * Request sends counted against each request limit at `at`; a connected call resets them. A send in the same
+ * second as the call still counts: the fold orders it before the call, but a request decided after the call
+ * was seen lands on that second too, and must not leave the counters empty.
+ */
 export function requestLimitUse(state: PairState, policy: Policy, at: Instant): LimitUse[] {
   const reset = state.requestLimitResetAt;
-  const counted = reset === null ? state.sends : state.sends.filter((s) => s > reset);
+  const counted = reset === null ? state.sends : state.sends.filter((s) => s >= reset);
   return policy.requestLimits.map((limit) => useOf(limit, counted, at, []));
 }
 

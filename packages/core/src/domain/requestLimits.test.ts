@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../domain/commands.js';
+import { commands, DAY, facts, HOUR, T0, WEEK } from '../test/builders.js';
+import { given, refusal } from '../test/spec.js';
+
+const send = (requestId: string, channel: 'template' | 'free_form' = 'template') =>
+  commands.sendRequest({ requestId, channel });
+const sent = (at: number, requestId: string, channel: 'template' | 'free_form' = 'template') =>
+  facts.requestSent({ at, requestId, channel });
+
+describe('"Maximum of 1 permission request in 24h"', () => {
+  it('refuses a second request inside 24 hours and names the instant it becomes possible', async () => {
+    const g = given([sent(T0, 'wamid.A')]);
+    await g.when(send('wamid.B'), T0 + DAY - 1).then(refusal(ErrorCode.requestLimit, T0 + DAY));
+  });
+
+  it('half-open: "a send at s counts in a window W while t < s + W"', async () => {
+    const g = given([sent(T0, 'wamid.A')]);
+    await g.when(send('wamid.B'), T0 + DAY).then([sent(T0 + DAY, 'wamid.B')]);
+  });
+
+  it('the first request of a pair is allowed', async () => {
+    await given([])
+      .when(send('wamid.A'), T0)
+      .then([sent(T0, 'wamid.A')]);
+  });
+});
+
+describe('"Maximum 2 permission requests within 7 days."', () => {
+  it('refuses a third request inside 7 days until the first leaves the window', async () => {
+    const g = given([sent(T0, 'wamid.A'), sent(T0 + DAY, 'wamid.B')]);
+    await g.when(send('wamid.C'), T0 + 2 * DAY).then(refusal(ErrorCode.requestLimit, T0 + WEEK));
+    await g.when(send('wamid.C'), T0 + WEEK - 1).then(refusal(ErrorCode.requestLimit, T0 + WEEK));
+    await g.when(send('wamid.C'), T0 + WEEK).then([sent(T0 + WEEK, 'wamid.C')]);
+  });
+
+  it('retryAt is the instant both limits allow it, when both bind', async () => {
+    // Sends at T0 and T0 + 6.5 days: at T0 + 6.6 days the 24h limit frees at T0 + 7.5 days, the 7-day one at T0 + 7 days.
+    const second = T0 + 6 * DAY + 12 * HOUR;
+    const g = given([sent(T0, 'wamid.A'), sent(second, 'wamid.B')]);
+    await g.when(send('wamid.C'), second + HOUR).then(refusal(ErrorCode.requestLimit, second + DAY));
+  });
+});
+
+describe('"These limits reset when any connected call (business-initiated/user-initiated) is made between the business and WhatsApp user."', () => {
+  const history = [sent(T0, 'wamid.A'), sent(T0 + DAY, 'wamid.B')];
+
+  it('a connected business-initiated call resets both counters', async () => {
+    const g = given([
+      ...history,
+      facts.permissionGranted({ at: T0 + DAY + 10, requestId: 'wamid.B' }),
+      facts.callConnected({ at: T0 + DAY + HOUR, callId: 'wacid.OUT' }),
+    ]);
+    await g.when(send('wamid.C'), T0 + DAY + HOUR + 1).then([sent(T0 + DAY + HOUR + 1, 'wamid.C')]);
+    // The counters start again from the reset: one request in 24 hours still.
+    await g
+      .when(send('wamid.D'), T0 + DAY + HOUR + 2)
+      .then(refusal(ErrorCode.requestLimit, T0 + 2 * DAY + HOUR + 1));
+  });
+
+  it('a connected user-initiated call resets them too', async () => {
+    const g = given([
+      ...history,
+      facts.callConnected({ at: T0 + DAY + HOUR, callId: 'wacid.IN', direction: 'user_initiated' }),
+    ]);
+    await g.when(send('wamid.C'), T0 + DAY + HOUR + 1).then([sent(T0 + DAY + HOUR + 1, 'wamid.C')]);
+  });
+
+  it('a call that was not connected does not reset them', async () => {
+    const g = given([
+      ...history,
+      facts.permissionGranted({ at: T0 + DAY + 10, requestId: 'wamid.B' }),
+      facts.callUnanswered({ at: T0 + DAY + HOUR, callId: 'wacid.OUT1' }),
+      facts.callRejected({ at: T0 + DAY + 2 * HOUR, callId: 'wacid.OUT2' }),
+    ]);
+    await g.when(send('wamid.C'), T0 + 2 * DAY + 1).then(refusal(ErrorCode.requestLimit, T0 + WEEK));
+  });
+
+  it('a request sent in the same second as the connected call counts after the reset', async () => {
+    const call = T0 + DAY + HOUR;
+    const g = given([
+      ...history,
+      facts.callConnected({ at: call, callId: 'wacid.IN', direction: 'user_initiated' }),
+    ]);
+    await g.when(send('wamid.C'), call).then([sent(call, 'wamid.C')]);
+    await g.when(send('wamid.D'), call).then(refusal(ErrorCode.requestLimit, call + DAY));
+    expect((await g.at(call).action('send_call_permission_request')).limits[0]).toMatchObject({
+      current_usage: 1,
+    });
+  });
+});
+
+describe('"These limits apply toward permissions requests sent either as free form or template messages."', () => {
+  it('a free-form request and a template request share the counters', async () => {
+    const g = given([facts.userMessaged({ at: T0 - HOUR }), sent(T0, 'wamid.A', 'free_form')]);
+    await g.when(send('wamid.B', 'template'), T0 + HOUR).then(refusal(ErrorCode.requestLimit, T0 + DAY));
+    const h = given([facts.userMessaged({ at: T0 + HOUR }), sent(T0, 'wamid.A', 'template')]);
+    await h.when(send('wamid.B', 'free_form'), T0 + 2 * HOUR).then(refusal(ErrorCode.requestLimit, T0 + DAY));
+  });
+
+  it('requests seen only through webhooks count as well (a reply names the message a request)', async () => {
+    const g = given([
+      facts.requestSent({ at: T0, requestId: 'wamid.W', channel: 'unknown', tentative: true }),
+      facts.permissionDeclined({ at: T0 + 60, requestId: 'wamid.W' }),
+    ]);
+    await g.when(send('wamid.B'), T0 + HOUR).then(refusal(ErrorCode.requestLimit, T0 + DAY));
+  });
+
+  it('a message seen only through its `sent` status is not yet a request', async () => {
+    const g = given([
+      facts.requestSent({ at: T0, requestId: 'wamid.W', channel: 'unknown', tentative: true }),
+    ]);
+    await g.when(send('wamid.B'), T0 + HOUR).then([sent(T0 + HOUR, 'wamid.B')]);
+  });
+});
+
+describe('customer service window (131047)', () => {
+  it('"When you are within a customer service window with a WhatsApp user, you can send a free form message with a call permission request."', async () => {
+    const g = given([facts.userMessaged({ at: T0 })]);
+    await g
+      .when(send('wamid.A', 'free_form'), T0 + DAY - 1)
+      .then([sent(T0 + DAY - 1, 'wamid.A', 'free_form')]);
+  });
+
+  it('outside the window a free-form request is refused with 131047 and no retryAt (only the user can reopen it)', async () => {
+    await given([])
+      .when(send('wamid.A', 'free_form'), T0)
+      .then(refusal(ErrorCode.outsideCustomerServiceWindow));
+    await given([facts.userMessaged({ at: T0 })])
+      .when(send('wamid.A', 'free_form'), T0 + DAY)
+      .then(refusal(ErrorCode.outsideCustomerServiceWindow));
+  });
+
+  it('a user call opens the window as a message does, and the latest user activity counts', async () => {
+    await given([facts.userCalled({ at: T0 })])
+      .when(send('wamid.A', 'free_form'), T0 + HOUR)
+      .then([sent(T0 + HOUR, 'wamid.A', 'free_form')]);
+    await given([facts.userMessaged({ at: T0 }), facts.userMessaged({ at: T0 + 20 * HOUR })])
+      .when(send('wamid.A', 'free_form'), T0 + 30 * HOUR)
+      .then([sent(T0 + 30 * HOUR, 'wamid.A', 'free_form')]);
+  });
+
+  it('"Once your permission request template message is created, your business can send the template message to the user as a call permission request outside of a customer service window."', async () => {
+    await given([])
+      .when(send('wamid.A', 'template'), T0)
+      .then([sent(T0, 'wamid.A', 'template')]);
+  });
+});
+
+describe('a permanent permission exists (138017)', () => {
+  it('"Permanent permissions do not expire" — so a request for one is refused with 138017, without retryAt', async () => {
+    const g = given([facts.permissionGranted({ at: T0, permanent: true })]);
+    await g.when(send('wamid.A'), T0 + WEEK).then(refusal(ErrorCode.permanentPermissionExists));
+    expect((await g.at(T0 + WEEK).action('send_call_permission_request')).can_perform_action).toBe(false);
+  });
+
+  it('a temporary permission does not stop a request (the user may make it permanent)', async () => {
+    await given([facts.permissionGranted({ at: T0 })])
+      .when(send('wamid.A'), T0 + HOUR)
+      .then([sent(T0 + HOUR, 'wamid.A')]);
+  });
+
+  it('after the permanent permission is revoked, requests are possible again', async () => {
+    await given([
+      facts.permissionGranted({ at: T0, permanent: true }),
+      facts.permissionRevoked({ at: T0 + DAY }),
+    ])
+      .when(send('wamid.A'), T0 + DAY)
+      .then([sent(T0 + DAY, 'wamid.A')]);
+  });
+});
+
+describe('a command is recorded once', () => {
+  it('the same request id twice records one request (the key is the command’s)', async () => {
+    const g = given([]);
+    const first = await g.when(send('wamid.A'), T0).then([sent(T0, 'wamid.A')]);
+    expect(first.ok && first.facts[0]?.key).toBe('command:request:wamid.A');
+    const again = await (await g.engine()).execute(send('wamid.A'), T0 + 5);
+    expect(again).toEqual({ ok: true, facts: [], replayed: true });
+    expect(await g.at(T0 + 5).requests()).toHaveLength(1);
+  });
+});
