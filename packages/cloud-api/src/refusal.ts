@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+
+/**
+ * Why a line (or webhook body, API call, policy file) is refused: the JSON path of the offending value and the
+ * reason. Thrown inside translation and turned into a `rejected` outcome at the line boundary, so a line is
+ * all or nothing: a bad item never leaves half of a batch applied.
+ */
+export class Refusal extends Error {
+  readonly path: string;
+  readonly reason: string;
+  constructor(path: string, reason: string) {
+    super(path === '' ? reason : `${path}: ${reason}`);
+    this.name = 'Refusal';
+    this.path = path;
+    this.reason = reason;
+  }
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** `entry[0].changes[1].value`, with keys that are not identifiers quoted: `businesses["1098"]`. */
+export function joinPath(prefix: string, segments: readonly PropertyKey[]): string {
+  let path = prefix;
+  for (const segment of segments) {
+    if (typeof segment === 'number') path += `[${segment}]`;
+    else if (typeof segment === 'string' && IDENTIFIER.test(segment))
+      path += path === '' ? segment : `.${segment}`;
+    else path += `[${JSON.stringify(String(segment))}]`;
+  }
+  return path;
+}
+
+/**
+ * Validates `value` with `schema`, or throws a Refusal naming the first offending path under `at` (a path, or a
+ * function building it: paths are only spelled out when something is wrong).
+ */
+export function check<T>(schema: z.ZodType<T>, value: unknown, at: string | (() => string)): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const prefix = typeof at === 'string' ? at : at();
+  const issue = result.error.issues[0];
+  if (!issue) throw new Refusal(prefix, 'invalid');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+    throw new Refusal(joinPath(prefix, issue.path), `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`);
+  }
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+    throw new Refusal(joinPath(prefix, issue.path), `missing (expected ${issue.expected})`);
+  }
+  throw new Refusal(joinPath(prefix, issue.path), issue.message);
+}

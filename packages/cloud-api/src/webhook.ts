@@ -1,0 +1,276 @@
+// Meta's webhook bodies → facts. Every entry, change and item is visited (Meta batches them); fields and items
+// that mean nothing to the engine are counted as ignored, never dropped silently.
+import type { Pair } from '@callpermit/core';
+import { type Batch, instantOf } from './batch.js';
+import { check, joinPath } from './refusal.js';
+import {
+  accountSettingsValue,
+  type CallEvent,
+  type CallStatus,
+  type CallsValue,
+  callsValue,
+  type InboundMessage,
+  type MessageStatus,
+  type MessagesValue,
+  messagesValue,
+  webhookBody,
+} from './webhookSchema.js';
+
+export function translateWebhook(
+  body: unknown,
+  receivedAt: number | undefined,
+  prefix: string,
+  out: Batch,
+): void {
+  const envelope = check(webhookBody, body, prefix);
+  for (let e = 0; e < envelope.entry.length; e++) {
+    const changes = envelope.entry[e]?.changes ?? [];
+    for (let c = 0; c < changes.length; c++) {
+      const change = changes[c];
+      if (!change) continue;
+      const path = () => joinPath(prefix, ['entry', e, 'changes', c, 'value']);
+      switch (change.field) {
+        case 'messages':
+          messagesChange(check(messagesValue, change.value, path), receivedAt, path, out);
+          break;
+        case 'calls':
+          callsChange(check(callsValue, change.value, path), receivedAt, path, out);
+          break;
+        case 'account_settings_update': {
+          const setting = check(accountSettingsValue, change.value, path);
+          if (setting === undefined) out.ignored++;
+          else {
+            const at = instantOf(setting.at, receivedAt, () => `${path()}.timestamp`);
+            const state = setting.enabled ? 'enabled' : 'disabled';
+            out.facts.push({
+              type: 'CallbackSettingChanged',
+              business: setting.business,
+              enabled: setting.enabled,
+              at,
+              key: `settings:${setting.business}:${at}:callback-${state}`,
+              source: out.source,
+            });
+          }
+          break;
+        }
+        default:
+          out.ignored++;
+      }
+    }
+  }
+}
+
+type Path = () => string;
+
+function messagesChange(value: MessagesValue, receivedAt: number | undefined, path: Path, out: Batch): void {
+  const business = value.metadata.phone_number_id;
+  const statuses = value.statuses ?? [];
+  const messages = value.messages ?? [];
+  // A change with neither (e.g. only `errors`) is one irrelevant item.
+  if (statuses.length + messages.length === 0) out.ignored++;
+  for (let i = 0; i < statuses.length; i++) {
+    const s = statuses[i] as MessageStatus;
+    messageStatus(
+      s,
+      business,
+      instantOf(s.at, receivedAt, () => `${path()}.statuses[${i}].timestamp`),
+      out,
+    );
+  }
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i] as InboundMessage;
+    inboundMessage(
+      m,
+      business,
+      instantOf(m.at, receivedAt, () => `${path()}.messages[${i}].timestamp`),
+      out,
+    );
+  }
+}
+
+function messageStatus(s: MessageStatus, business: string, at: number, out: Batch): void {
+  const known = out.memory.recall(s.id);
+  // Statuses of messages the API log shows are not permission requests say nothing about requests.
+  if (known === 'other') {
+    out.ignored++;
+    return;
+  }
+  const pair: Pair = { business, user: s.user };
+  const key = `status:${s.id}:${s.status}`;
+  const source = out.source;
+  switch (s.status) {
+    case 'sent':
+      out.facts.push({
+        type: 'RequestSent',
+        pair,
+        at,
+        key,
+        source,
+        requestId: s.id,
+        channel: known ?? 'unknown',
+        tentative: known === undefined,
+      });
+      break;
+    case 'delivered':
+      out.facts.push({ type: 'RequestDelivered', pair, at, key, source, requestId: s.id });
+      break;
+    case 'read':
+      out.facts.push({ type: 'RequestRead', pair, at, key, source, requestId: s.id });
+      break;
+    case 'failed':
+      out.facts.push(
+        s.errorCode === undefined
+          ? { type: 'RequestFailed', pair, at, key, source, requestId: s.id }
+          : { type: 'RequestFailed', pair, at, key, source, requestId: s.id, errorCode: s.errorCode },
+      );
+      break;
+    default:
+      // `played` (voice messages) and statuses Meta may add later.
+      out.ignored++;
+  }
+}
+
+function inboundMessage(m: InboundMessage, business: string, at: number, out: Batch): void {
+  const pair: Pair = { business, user: m.user };
+  const source = out.source;
+  const reply = m.reply;
+  if (reply === undefined) {
+    out.facts.push({ type: 'UserMessaged', pair, at, key: `user-message:${m.id}`, source, messageId: m.id });
+    return;
+  }
+  const key = `reply:${m.id}`;
+  const automatic = reply.response_source === 'automatic';
+  // context.id names what the reply answers: a `wacid.` call (automatic callback grant) or, otherwise, the
+  // message it replies to (a `wamid.` permission request). No context: the business profile, or Meta itself.
+  const callId = m.contextId?.startsWith('wacid.') ? m.contextId : undefined;
+  const requestId = callId === undefined ? m.contextId : undefined;
+  if (reply.response === 'accept') {
+    const via =
+      requestId !== undefined ? 'request' : callId !== undefined || automatic ? 'callback' : 'profile';
+    out.facts.push({
+      type: 'PermissionGranted',
+      pair,
+      at,
+      key,
+      source,
+      permanent: reply.is_permanent === true,
+      via,
+      ...(reply.expiration_timestamp === undefined ? {} : { expiresAt: reply.expiration_timestamp }),
+      ...(requestId === undefined ? {} : { requestId }),
+      ...(callId === undefined ? {} : { callId }),
+    });
+  } else if (automatic) {
+    out.facts.push({ type: 'PermissionRevoked', pair, at, key, source, by: 'automatic' });
+  } else if (requestId !== undefined) {
+    out.facts.push({ type: 'PermissionDeclined', pair, at, key, source, requestId });
+  } else {
+    // UNCONFIRMED by Meta: a user revoking from the business profile is assumed to look like this.
+    out.facts.push({ type: 'PermissionRevoked', pair, at, key, source, by: 'user' });
+  }
+}
+
+function callsChange(value: CallsValue, receivedAt: number | undefined, path: Path, out: Batch): void {
+  const business = value.metadata.phone_number_id;
+  const calls = value.calls ?? [];
+  const statuses = value.statuses ?? [];
+  if (calls.length + statuses.length === 0) out.ignored++;
+  for (let i = 0; i < calls.length; i++) {
+    callEvent(calls[i] as CallEvent, business, receivedAt, () => `${path()}.calls[${i}]`, out);
+  }
+  for (let i = 0; i < statuses.length; i++) {
+    const s = statuses[i] as CallStatus;
+    callStatus(
+      s,
+      business,
+      instantOf(s.at, receivedAt, () => `${path()}.statuses[${i}].timestamp`),
+      out,
+    );
+  }
+}
+
+function callEvent(
+  c: CallEvent,
+  business: string,
+  receivedAt: number | undefined,
+  path: Path,
+  out: Batch,
+): void {
+  const call = c.pair;
+  if (call === undefined) {
+    out.ignored++;
+    return;
+  }
+  const pair: Pair = { business, user: call.user };
+  const source = out.source;
+  const when = () => instantOf(call.at, receivedAt, () => `${path()}.timestamp`);
+  if (c.event === 'connect') {
+    // A business-initiated connect only means Meta is ready for media: the outcome comes later.
+    if (!call.userInitiated) out.ignored++;
+    else
+      out.facts.push({
+        type: 'UserCalled',
+        pair,
+        at: when(),
+        key: `call:${c.id}:user-called`,
+        source,
+        callId: c.id,
+      });
+    return;
+  }
+  // terminate: start_time/duration exist only when the other side picked up, whatever `status` says (a FAILED
+  // call can have connected and then lost its media).
+  if (call.startTime !== undefined || call.duration !== undefined) {
+    const at =
+      call.startTime ??
+      (call.endTime !== undefined && call.duration !== undefined
+        ? call.endTime - call.duration
+        : when() - (call.duration ?? 0));
+    out.facts.push({
+      type: 'CallConnected',
+      pair,
+      at,
+      key: `call:${c.id}:connected-start`,
+      source,
+      callId: c.id,
+      direction: call.userInitiated ? 'user_initiated' : 'business_initiated',
+      evidence: 'start_time',
+    });
+  } else if (!call.userInitiated) {
+    out.facts.push({
+      type: 'CallUnanswered',
+      pair,
+      at: when(),
+      key: `call:${c.id}:terminate`,
+      source,
+      callId: c.id,
+    });
+  } else {
+    // A missed user call: its connect already opened the window and (with callback on) granted permission.
+    out.ignored++;
+  }
+}
+
+function callStatus(s: CallStatus, business: string, at: number, out: Batch): void {
+  const pair: Pair = { business, user: s.user };
+  const source = out.source;
+  switch (s.status) {
+    case 'ACCEPTED':
+      out.facts.push({
+        type: 'CallConnected',
+        pair,
+        at,
+        key: `call:${s.id}:accepted`,
+        source,
+        callId: s.id,
+        direction: 'business_initiated',
+        evidence: 'accepted',
+      });
+      break;
+    case 'REJECTED':
+      out.facts.push({ type: 'CallRejected', pair, at, key: `call:${s.id}:rejected`, source, callId: s.id });
+      break;
+    default:
+      // RINGING says nothing the outcome will not say.
+      out.ignored++;
+  }
+}
