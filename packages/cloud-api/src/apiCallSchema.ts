@@ -8,8 +8,8 @@ import { id, instant, seconds } from './wire.js';
 export const apiCallEntry = z.compile(
   z.looseObject({
     at: instant,
-    request: z.looseObject({ method: z.string(), path: z.string(), body: z.unknown() }),
-    response: z.looseObject({ status: z.number().int(), body: z.unknown() }),
+    request: z.looseObject({ method: z.string(), path: z.string(), body: z.unknown().optional() }),
+    response: z.looseObject({ status: z.number().int(), body: z.unknown().optional() }),
   }),
 );
 

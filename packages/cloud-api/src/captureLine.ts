@@ -9,9 +9,9 @@ export const captureLine = z.compile(
   z
     .looseObject({
       kind: z.enum(['webhook', 'api_call']).optional(),
-      object: z.unknown(),
+      object: z.unknown().optional(),
       received_at: instant.optional(),
-      payload: z.unknown(),
+      payload: z.unknown().optional(),
     })
     .transform((line, ctx) => {
       if (line.kind === 'webhook') {

@@ -42,7 +42,9 @@ export class MessageMemory {
     this.#generations[0]?.set(id, kind);
   }
 
-  recall(id: string): MessageKind | undefined {
+  /** What `id` is, if learnt within the retention window of capture time `at`. */
+  recall(id: string, at: Instant): MessageKind | undefined {
+    this.advance(at);
     for (const generation of this.#generations) {
       const kind = generation.get(id);
       if (kind !== undefined) return kind;

@@ -45,7 +45,8 @@ export function check<T>(schema: z.ZodType<T>, value: unknown, at: string | (() 
     throw new Refusal(joinPath(prefix, issue.path), `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`);
   }
   if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
-    throw new Refusal(joinPath(prefix, issue.path), `missing (expected ${issue.expected})`);
+    const expected = issue.expected === 'nonoptional' ? '' : ` (expected ${issue.expected})`;
+    throw new Refusal(joinPath(prefix, issue.path), `missing${expected}`);
   }
   throw new Refusal(joinPath(prefix, issue.path), issue.message);
 }

@@ -89,7 +89,7 @@ function messagesChange(value: MessagesValue, receivedAt: number | undefined, pa
 }
 
 function messageStatus(s: MessageStatus, business: string, at: number, out: Batch): void {
-  const known = out.memory.recall(s.id);
+  const known = out.memory.recall(s.id, at);
   // Statuses of messages the API log shows are not permission requests say nothing about requests.
   if (known === 'other') {
     out.ignored++;

@@ -62,7 +62,7 @@ const inboundMessage = z
     timestamp: seconds.optional(),
     context: z.looseObject({ id: optionalId }).optional(),
     interactive: z
-      .looseObject({ type: z.string().optional(), call_permission_reply: z.unknown() })
+      .looseObject({ type: z.string().optional(), call_permission_reply: z.unknown().optional() })
       .optional(),
   })
   .transform((m, ctx) => {
