@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import { DAY, facts, HOUR, T0, WEEK } from '../test/builders.js';
+import { given } from '../test/spec.js';
+
+const A = 'wamid.A';
+const B = 'wamid.B';
+const sentA = facts.requestSent({ at: T0, requestId: A });
+const deliveredA = facts.requestDelivered({ at: T0 + 10, requestId: A });
+
+describe('"A call permission request expires when any of the following occurs:"', () => {
+  it('"7 days after the permission was delivered if the consumer does not respond to the request"', async () => {
+    const g = given([sentA, deliveredA]);
+    expect((await g.at(T0 + 10 + WEEK - 1).request(A))?.state).toBe('delivered');
+    expect(await g.at(T0 + 10 + WEEK).request(A)).toEqual({
+      id: A,
+      state: 'expired',
+      channel: 'template',
+      sent_at: T0,
+      delivered_at: T0 + 10,
+      expires_at: T0 + 10 + WEEK,
+    });
+  });
+
+  it('"7 days after the permission was accepted or declined by the consumer"', async () => {
+    for (const answer of [
+      facts.permissionGranted({ at: T0 + DAY, requestId: A }),
+      facts.permissionDeclined({ at: T0 + DAY, requestId: A }),
+    ]) {
+      const g = given([sentA, deliveredA, answer]);
+      const state = answer.type === 'PermissionGranted' ? 'accepted' : 'declined';
+      // Answering restarts the clock: the delivery's 7 days no longer apply.
+      expect((await g.at(T0 + 10 + WEEK).request(A))?.state).toBe(state);
+      expect((await g.at(T0 + DAY + WEEK - 1).request(A))?.state).toBe(state);
+      expect(await g.at(T0 + DAY + WEEK).request(A)).toMatchObject({
+        state: 'expired',
+        answered_at: T0 + DAY,
+        expires_at: T0 + DAY + WEEK,
+      });
+    }
+  });
+
+  it('"The WhatsApp user interacts with a subsequent new call permission request from the business"', async () => {
+    // The newer request never reported delivery: the user's answer to it proves it arrived.
+    const g = given([
+      sentA,
+      deliveredA,
+      facts.requestSent({ at: T0 + 2 * DAY, requestId: B }),
+      facts.permissionGranted({ at: T0 + 2 * DAY + HOUR, requestId: B }),
+    ]);
+    expect((await g.at(T0 + 2 * DAY + HOUR - 1).request(A))?.state).toBe('delivered');
+    expect(await g.at(T0 + 2 * DAY + HOUR).requests()).toEqual([
+      {
+        id: A,
+        state: 'superseded',
+        channel: 'template',
+        sent_at: T0,
+        delivered_at: T0 + 10,
+        expires_at: T0 + 2 * DAY + HOUR,
+      },
+      {
+        id: B,
+        state: 'accepted',
+        channel: 'template',
+        sent_at: T0 + 2 * DAY,
+        delivered_at: T0 + 2 * DAY + HOUR,
+        answered_at: T0 + 2 * DAY + HOUR,
+        expires_at: T0 + 2 * DAY + HOUR + WEEK,
+      },
+    ]);
+  });
+
+  it('"Previous permission request expires immediately" when a new request is received, even before the user interacts', async () => {
+    const g = given([
+      sentA,
+      deliveredA,
+      facts.permissionDeclined({ at: T0 + HOUR, requestId: A }),
+      facts.requestSent({ at: T0 + 2 * DAY, requestId: B }),
+      facts.requestDelivered({ at: T0 + 2 * DAY + 5, requestId: B }),
+    ]);
+    expect(await g.at(T0 + 2 * DAY + 5).request(A)).toMatchObject({
+      state: 'superseded',
+      expires_at: T0 + 2 * DAY + 5,
+    });
+    expect((await g.at(T0 + 2 * DAY + 5).request(B))?.state).toBe('delivered');
+  });
+});
+
+describe('"if the user declines a permission request, they can still grant calling permission, up until the permission request expires"', () => {
+  it('an accept after a decline, before the request expires, moves the request to accepted and grants', async () => {
+    const g = given([
+      sentA,
+      deliveredA,
+      facts.permissionDeclined({ at: T0 + HOUR, requestId: A }),
+      facts.permissionGranted({ at: T0 + HOUR + WEEK - 1, requestId: A }),
+    ]);
+    expect(await g.at(T0 + HOUR + WEEK - 1).request(A)).toMatchObject({
+      state: 'accepted',
+      answered_at: T0 + HOUR + WEEK - 1,
+    });
+    expect(await g.at(T0 + HOUR + WEEK - 1).permission()).toEqual({
+      status: 'temporary',
+      expiration_time: T0 + HOUR + 2 * WEEK - 1,
+    });
+  });
+
+  it('from the instant the declined request expires, it stays expired', async () => {
+    const g = given([
+      sentA,
+      deliveredA,
+      facts.permissionDeclined({ at: T0 + HOUR, requestId: A }),
+      facts.permissionGranted({ at: T0 + HOUR + WEEK, requestId: A }),
+    ]);
+    expect((await g.at(T0 + HOUR + WEEK).request(A))?.state).toBe('expired');
+  });
+
+  it('a decline does not revoke a permission the user granted before (callpermit’s choice)', async () => {
+    const g = given([
+      facts.permissionGranted({ at: T0 - DAY }),
+      sentA,
+      deliveredA,
+      facts.permissionDeclined({ at: T0 + HOUR, requestId: A }),
+    ]);
+    expect(await g.at(T0 + HOUR).permission()).toEqual({
+      status: 'temporary',
+      expiration_time: T0 + 6 * DAY,
+    });
+  });
+});
+
+describe('requests(): "The WhatsApp user may approve (temporary or permanent), decline, or simply not respond to a call permission request."', () => {
+  it('lists each request with its state at the instant asked, oldest first', async () => {
+    const g = given([
+      facts.requestSent({ at: T0, requestId: 'wamid.FAILED' }),
+      facts.requestFailed({ at: T0 + 5, requestId: 'wamid.FAILED' }),
+      facts.requestSent({ at: T0 + DAY, requestId: 'wamid.SENT' }),
+    ]);
+    expect(await g.at(T0 + DAY).requests()).toEqual([
+      { id: 'wamid.FAILED', state: 'failed', channel: 'template', sent_at: T0 },
+      { id: 'wamid.SENT', state: 'sent', channel: 'template', sent_at: T0 + DAY },
+    ]);
+  });
+
+  it('asks about the past: the same history read at earlier instants', async () => {
+    const g = given([sentA, deliveredA, facts.permissionDeclined({ at: T0 + HOUR, requestId: A })]);
+    expect(await g.at(T0 - 1).requests()).toEqual([]);
+    expect((await g.at(T0).request(A))?.state).toBe('sent');
+    expect((await g.at(T0 + 10).request(A))?.state).toBe('delivered');
+    expect((await g.at(T0 + HOUR).request(A))?.state).toBe('declined');
+  });
+
+  it('a `read` status stands for delivery when `delivered` never came', async () => {
+    const g = given([sentA, facts.requestRead({ at: T0 + 30, requestId: A })]);
+    expect(await g.at(T0 + 30).request(A)).toMatchObject({ state: 'delivered', delivered_at: T0 + 30 });
+    expect((await g.at(T0 + 30 + WEEK).request(A))?.state).toBe('expired');
+  });
+
+  it('statuses that arrive before the send are applied by their own instants', async () => {
+    const g = given([deliveredA, facts.requestRead({ at: T0 + 20, requestId: A }), sentA]);
+    expect(await g.at(T0 + 20).request(A)).toMatchObject({
+      state: 'delivered',
+      sent_at: T0,
+      delivered_at: T0 + 10,
+    });
+  });
+
+  it('a message seen only through its `sent` status is listed once a reply names it a request', async () => {
+    const tentative = facts.requestSent({ at: T0, requestId: A, channel: 'unknown', tentative: true });
+    expect(
+      await given([tentative, deliveredA])
+        .at(T0 + 20)
+        .requests(),
+    ).toEqual([]);
+    const g = given([
+      tentative,
+      deliveredA,
+      facts.permissionGranted({ at: T0 + 20, requestId: A, permanent: true }),
+    ]);
+    expect(await g.at(T0 + 20).requests()).toEqual([
+      {
+        id: A,
+        state: 'accepted',
+        channel: 'unknown',
+        sent_at: T0,
+        delivered_at: T0 + 10,
+        answered_at: T0 + 20,
+        expires_at: T0 + 20 + WEEK,
+      },
+    ]);
+  });
+
+  it('a failed request counts against the request limits all the same (callpermit’s choice)', async () => {
+    const g = given([sentA, facts.requestFailed({ at: T0 + 5, requestId: A })]);
+    expect((await g.at(T0 + HOUR).action('send_call_permission_request')).limits[0]).toMatchObject({
+      current_usage: 1,
+    });
+  });
+});
