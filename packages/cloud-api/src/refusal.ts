@@ -44,9 +44,26 @@ export function check<T>(schema: z.ZodType<T>, value: unknown, at: string | (() 
     const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
     throw new Refusal(joinPath(prefix, issue.path), `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`);
   }
-  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
-    const expected = issue.expected === 'nonoptional' ? '' : ` (expected ${issue.expected})`;
+  if (
+    (issue.code === 'invalid_type' || issue.code === 'invalid_union') &&
+    valueAt(value, issue.path) === undefined
+  ) {
+    const expected =
+      issue.code === 'invalid_union'
+        ? ` (${issue.message})`
+        : issue.expected === 'nonoptional'
+          ? ''
+          : ` (expected ${issue.expected})`;
     throw new Refusal(joinPath(prefix, issue.path), `missing${expected}`);
   }
   throw new Refusal(joinPath(prefix, issue.path), issue.message);
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return current;
 }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseInstant } from '../index.js';
+
+describe('parseInstant', () => {
+  it.each([
+    ['2025-12-31T08:00:00Z', 1767168000],
+    ['2025-12-31T09:00:00+01:00', 1767168000],
+    ['2025-12-31T03:00:00-0500', 1767168000],
+    ['2025-12-31T13:30:00+05:30', 1767168000],
+    ['2025-12-31T08:00:00.999Z', 1767168000],
+    ['2025-12-31T08:00Z', 1767168000],
+    ['2025-12-31t08:00:00z', 1767168000],
+    ['2025-12-31', 1767139200],
+    ['2024-02-29T00:00:00Z', 1709164800],
+    ['1767168000', 1767168000],
+    [' 1767168000 ', 1767168000],
+    [1767168000, 1767168000],
+    [0, 0],
+  ])('%j → %d', (text, seconds) => {
+    expect(parseInstant(text)).toBe(seconds);
+  });
+
+  it.each([
+    ['2025-12-31T08:00:00', /no offset/],
+    ['2025-02-29T00:00:00Z', /not a valid date-time/],
+    ['2025-12-31T24:00:00Z', /not a valid date-time/],
+    ['31/12/2025', /neither ISO-8601 nor Unix seconds/],
+    ['', /neither ISO-8601 nor Unix seconds/],
+    ['1767168000000', /milliseconds/],
+    [1767168000.5, /not a whole, non-negative number/],
+    [-1, /not a whole, non-negative number/],
+    [Number.NaN, /not a whole, non-negative number/],
+  ])('%j is refused with a clear message', (text, message) => {
+    expect(() => parseInstant(text)).toThrow(message);
+    expect(() => parseInstant(text)).toThrow(/^invalid instant: /);
+  });
+});
