@@ -3,5 +3,11 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   resolve: { conditions: ['callpermit-source'] },
   ssr: { resolve: { conditions: ['callpermit-source'] } },
-  test: { name: 'store', include: ['src/**/*.test.ts'], testTimeout: 30000 },
+  test: {
+    name: 'store',
+    include: ['src/**/*.test.ts'],
+    testTimeout: 30000,
+    // A throwaway PostgreSQL (.ci/pg.sh) unless CALLPERMIT_TEST_PG_URL names one.
+    globalSetup: ['src/test/pgGlobalSetup.ts'],
+  },
 });

@@ -1,0 +1,61 @@
+// Where the two drivers differ, normalised once. `pg` returns int8 as a string and bytea as a Buffer;
+// PGlite returns int8 as a number (a BigInt past 2^53) and bytea as a Uint8Array. Both parse json/jsonb and
+// return timestamptz as a Date. Parameters go the other way: every structured value is sent as JSON text and
+// unpacked in SQL (json_to_recordset), so neither driver's own array or object serialisation is relied on.
+
+const INT8 = 20;
+
+/** int8 columns (positions, counts) as JS numbers; a value past 2^53 is an error, never a silent rounding. */
+export function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${text} does not fit a JavaScript number`);
+  return n;
+}
+
+/** PGlite's `parsers` option. */
+export const pgliteParsers = { [INT8]: parseInt8 };
+
+type TypeParser = (text: string) => unknown;
+type GetTypeParser = (oid: number, format?: string) => TypeParser;
+
+/** The `types` option of a `pg` Pool: int8 as PGlite has it; everything else as `pg` parses it. */
+export function pgTypesWith(fallback: GetTypeParser): { getTypeParser: GetTypeParser } {
+  return {
+    getTypeParser: (oid, format) => (oid === INT8 && format !== 'binary' ? parseInt8 : fallback(oid, format)),
+  };
+}
+
+/** A JSON parameter: sent as text, cast in SQL (`$1::json`). */
+export function jsonParam(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+export function numberOf(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' || typeof value === 'bigint') return parseInt8(String(value));
+  throw new TypeError(`expected a number from the database, got ${typeof value}`);
+}
+
+export function nullableNumber(value: unknown): number | null {
+  return value === null || value === undefined ? null : numberOf(value);
+}
+
+/** timestamptz as an ISO-8601 instant (both drivers give a Date; text if a parser was swapped). */
+export function isoOf(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'string') return new Date(value).toISOString();
+  throw new TypeError(`expected a timestamp from the database, got ${typeof value}`);
+}
+
+/** bytea as bytes: a Buffer from `pg` is a Uint8Array already. */
+export function bytesOf(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  throw new TypeError(`expected bytes from the database, got ${typeof value}`);
+}
+
+/** The constraint a unique violation (SQLSTATE 23505) names, from either driver's error; else undefined. */
+export function uniqueViolation(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  return code === '23505' && typeof constraint === 'string' ? constraint : undefined;
+}

@@ -1,0 +1,284 @@
+import {
+  type BusinessInvalidation,
+  type Checkpoint,
+  ConcurrencyError,
+  DuplicateFactError,
+  type Fact,
+  type FactRange,
+  type FactStore,
+  type FoldPosition,
+  factRank,
+  type PairState,
+  parseStreamId,
+  type RecordedFact,
+  type StoredHead,
+  type StreamCommit,
+} from '@callpermit/core';
+import { jsonParam, nullableNumber, numberOf, uniqueViolation } from './codec.js';
+import type { SqlClient } from './sqlClient.js';
+
+/**
+ * Held from the start of every commit to its end. Sequence values are handed out in commit order and become
+ * visible in that order, so `readAll` never skips a position that commits late (PostgreSQL with concurrent
+ * writers). On PGlite, one connection, it is free.
+ */
+export const COMMIT_LOCK = 7_212_660_302;
+
+// Heads move only from the version the decision was made on: an UPDATE for existing streams, an INSERT for
+// new ones. A stream missing from the result had another writer first.
+const MOVE_HEADS = `
+with input as (
+  select * from json_to_recordset($1::json) as i(
+    stream text, business text, expected integer, version integer, state jsonb, last_at double precision)
+),
+moved as (
+  update heads h
+  set version = i.version, state = i.state, last_at = i.last_at,
+      stale_from = case when i.state is null then h.stale_from end
+  from input i
+  where h.stream = i.stream and h.version = i.expected
+  returning h.stream
+),
+created as (
+  insert into heads (stream, business, version, state, last_at)
+  select i.stream, i.business, i.version, i.state, i.last_at from input i
+  where i.expected = 0 and not exists (select 1 from heads h where h.stream = i.stream)
+  on conflict (stream) do nothing
+  returning stream
+)
+select stream from moved union all select stream from created`;
+
+const INSERT_FACTS = `
+insert into facts (stream, version, type, at, rank, key, data)
+select f.stream, f.version, f.data->>'type', (f.data->>'at')::double precision, f.rank, f.data->>'key', f.data
+from json_to_recordset($1::json) as f(n integer, stream text, version integer, rank smallint, data jsonb)
+order by f.n`;
+
+const DROP_CHECKPOINTS = `
+delete from checkpoints c
+using json_to_recordset($1::json) as d(stream text, at double precision, rank smallint, key text)
+where c.stream = d.stream and (c.at, c.rank, c.key) >= (d.at, d.rank, d.key collate "C")`;
+
+const INSERT_CHECKPOINTS = `
+insert into checkpoints (stream, at, rank, key, state)
+select c.stream, c.at, c.rank, c.key, c.state
+from json_to_recordset($1::json) as c(stream text, at double precision, rank smallint, key text, state jsonb)
+on conflict (stream, at, rank, key) do update set state = excluded.state`;
+
+// A business fact from an instant on makes every pair state of the business that folded past it stale, and
+// its checkpoints from there on useless. Pair streams re-folded in the same commit saw the fact already.
+const INVALIDATE = `
+with inv as (
+  select i.business, min(i."from") as "from"
+  from json_to_recordset($1::json) as i(business text, "from" double precision)
+  group by i.business
+),
+stale as (
+  update heads h
+  set stale_from = least(h.stale_from, inv."from")
+  from inv
+  where h.business = inv.business and h.state is not null and h.last_at >= inv."from"
+    and not (h.stream in (select json_array_elements_text($2::json)))
+  returning h.stream, h.stale_from
+)
+delete from checkpoints c using stale s where c.stream = s.stream and c.at >= s.stale_from`;
+
+interface HeadRow {
+  stream: string;
+  version: number;
+  state: PairState | null;
+  stale_from: unknown;
+  retained_from: unknown;
+}
+
+/**
+ * The FactStore port over SQL. Each method is one query, except `commit`: one transaction of a few
+ * set-based statements however many facts and streams it carries.
+ */
+export class SqlFactStore implements FactStore {
+  constructor(protected readonly client: SqlClient) {}
+
+  async knownKeys(keys: readonly string[]): Promise<ReadonlySet<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.client.query<{ key: string }>(
+      'select key from facts where key in (select json_array_elements_text($1::json))',
+      [jsonParam(keys)],
+    );
+    return new Set(rows.map((r) => r.key));
+  }
+
+  async heads(streams: readonly string[]): Promise<ReadonlyMap<string, StoredHead>> {
+    const found = new Map<string, StoredHead>();
+    if (streams.length === 0) return found;
+    const rows = await this.client.query<HeadRow & Record<string, unknown>>(
+      `select stream, version, state, stale_from, retained_from from heads
+       where stream in (select json_array_elements_text($1::json))`,
+      [jsonParam(streams)],
+    );
+    for (const r of rows) {
+      found.set(r.stream, {
+        stream: r.stream,
+        version: numberOf(r.version),
+        state: r.state,
+        staleFrom: nullableNumber(r.stale_from),
+        retainedFrom: nullableNumber(r.retained_from),
+      });
+    }
+    return found;
+  }
+
+  async checkpointBefore(stream: string, position: FoldPosition): Promise<Checkpoint | undefined> {
+    const [row] = await this.client.query<{ at: number; rank: number; key: string; state: PairState }>(
+      `select at, rank, key, state from checkpoints
+       where stream = $1 and (at, rank, key) < ($2::double precision, $3::smallint, $4::text collate "C")
+       order by at desc, rank desc, key desc limit 1`,
+      [stream, position.at, position.rank, position.key],
+    );
+    return row && { position: { at: row.at, rank: row.rank, key: row.key }, state: row.state };
+  }
+
+  async factsOf(stream: string, range: FactRange = {}): Promise<Fact[]> {
+    const params: unknown[] = [stream];
+    let where = 'stream = $1';
+    if (range.after) {
+      params.push(range.after.at, range.after.rank, range.after.key);
+      where += ' and (at, rank, key) > ($2::double precision, $3::smallint, $4::text collate "C")';
+    }
+    if (range.until !== undefined) {
+      params.push(range.until);
+      where += ` and at <= $${params.length}::double precision`;
+    }
+    const rows = await this.client.query<{ data: Fact }>(
+      `select data from facts where ${where} order by at, rank, key`,
+      params,
+    );
+    return rows.map((r) => r.data);
+  }
+
+  async commit(
+    commits: readonly StreamCommit[],
+    invalidations: readonly BusinessInvalidation[] = [],
+  ): Promise<void> {
+    if (commits.length === 0 && invalidations.length === 0) return;
+    const plan = planCommit(commits);
+    try {
+      await this.client.transaction(async (tx) => {
+        await tx.query('select pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
+        if (plan.heads.length > 0) {
+          const moved = await tx.query<{ stream: string }>(MOVE_HEADS, [jsonParam(plan.heads)]);
+          if (moved.length !== plan.heads.length) throw await conflictOf(tx, commits, moved);
+        }
+        if (plan.facts.length > 0) await tx.query(INSERT_FACTS, [jsonParam(plan.facts)]);
+        if (plan.drops.length > 0) await tx.query(DROP_CHECKPOINTS, [jsonParam(plan.drops)]);
+        if (plan.checkpoints.length > 0) await tx.query(INSERT_CHECKPOINTS, [jsonParam(plan.checkpoints)]);
+        if (invalidations.length > 0) {
+          await tx.query(INVALIDATE, [jsonParam(invalidations), jsonParam(plan.refolded)]);
+        }
+      });
+    } catch (error) {
+      throw await this.translate(error, commits);
+    }
+  }
+
+  /** Unique violations as the port's errors: the key one names the key a concurrent writer stored first. */
+  private async translate(error: unknown, commits: readonly StreamCommit[]): Promise<unknown> {
+    const constraint = uniqueViolation(error);
+    if (constraint === 'facts_key_unique') {
+      const keys = commits.flatMap((c) => c.facts.map((f) => f.key));
+      const known = await this.knownKeys(keys);
+      const key = keys.find((k) => known.has(k));
+      return key === undefined ? error : new DuplicateFactError(key);
+    }
+    if (constraint === 'facts_pkey' || constraint === 'heads_pkey') {
+      return conflictOf(this.client, commits, []);
+    }
+    return error;
+  }
+
+  async streams(): Promise<string[]> {
+    return (await this.client.query<{ stream: string }>('select stream from heads')).map((r) => r.stream);
+  }
+
+  async readAll(after: number, limit: number): Promise<RecordedFact[]> {
+    const rows = await this.client.query<{ position: unknown; stream: string; version: unknown; data: Fact }>(
+      'select position, stream, version, data from facts where position > $1 order by position limit $2',
+      [after, limit],
+    );
+    return rows.map((r) => ({
+      stream: r.stream,
+      version: numberOf(r.version),
+      position: numberOf(r.position),
+      fact: r.data,
+    }));
+  }
+
+  /** Nothing to release: the store that owns the connection closes it. */
+  async close(): Promise<void> {}
+}
+
+interface CommitPlan {
+  heads: object[];
+  facts: object[];
+  drops: object[];
+  checkpoints: object[];
+  /** Pair streams re-folded in this commit: an invalidation leaves them alone. */
+  refolded: string[];
+}
+
+/** The rows of a commit, validated the way the memory store does before it touches anything. */
+function planCommit(commits: readonly StreamCommit[]): CommitPlan {
+  const plan: CommitPlan = { heads: [], facts: [], drops: [], checkpoints: [], refolded: [] };
+  const streams = new Set<string>();
+  const keys = new Set<string>();
+  for (const c of commits) {
+    if (streams.has(c.stream)) throw new Error(`stream ${c.stream} appears twice in one commit`);
+    streams.add(c.stream);
+    let version = c.expectedVersion;
+    for (const fact of c.facts) {
+      if (keys.has(fact.key)) throw new DuplicateFactError(fact.key);
+      keys.add(fact.key);
+      plan.facts.push({
+        n: plan.facts.length,
+        stream: c.stream,
+        version: ++version,
+        rank: factRank(fact.type),
+        data: fact,
+      });
+    }
+    plan.heads.push({
+      stream: c.stream,
+      business: parseStreamId(c.stream).business,
+      expected: c.expectedVersion,
+      version,
+      state: c.state,
+      last_at: c.state?.last?.at ?? null,
+    });
+    if (c.dropCheckpointsFrom) plan.drops.push({ stream: c.stream, ...c.dropCheckpointsFrom });
+    for (const cp of c.checkpoints)
+      plan.checkpoints.push({ stream: c.stream, ...cp.position, state: cp.state });
+    if (c.state !== null) plan.refolded.push(c.stream);
+  }
+  return plan;
+}
+
+/** The ConcurrencyError for the first stream (not in `moved`) whose head is not at the expected version. */
+async function conflictOf(
+  client: SqlClient,
+  commits: readonly StreamCommit[],
+  moved: readonly { stream: string }[],
+): Promise<ConcurrencyError> {
+  const done = new Set(moved.map((m) => m.stream));
+  const pending = commits.filter((c) => !done.has(c.stream));
+  const rows = await client.query<{ stream: string; version: unknown }>(
+    'select stream, version from heads where stream in (select json_array_elements_text($1::json))',
+    [jsonParam(pending.map((c) => c.stream))],
+  );
+  const actual = new Map(rows.map((r) => [r.stream, numberOf(r.version)]));
+  for (const c of pending) {
+    const version = actual.get(c.stream) ?? 0;
+    if (version !== c.expectedVersion) return new ConcurrencyError(c.stream, c.expectedVersion, version);
+  }
+  // A writer that created the stream concurrently and has not committed yet: its version is not visible.
+  const first = pending[0] ?? commits[0];
+  return new ConcurrencyError(first?.stream ?? '', first?.expectedVersion ?? 0, Number.NaN);
+}

@@ -1,0 +1,24 @@
+// The public surface of @callpermit/store: a durable FactStore (PGlite embedded, or PostgreSQL), its inbox
+// of received bodies, and the SQL client port the two drivers implement.
+export { COMMIT_LOCK, SqlFactStore } from './factStore.js';
+export {
+  bodyHash,
+  type Inbox,
+  type InboxCounts,
+  type InboxDelivery,
+  type InboxEntry,
+  type InboxOutcome,
+  type InboxReceipt,
+  type InboxSource,
+  inboxOutcomes,
+} from './inbox.js';
+export { type Migration, migrate, migrations } from './migrations.js';
+export type { Row, SqlClient } from './sqlClient.js';
+export {
+  DATABASE_URL_ENV,
+  defaultDataDir,
+  openStore,
+  SqlStore,
+  type StoreOptions,
+  storeOptionsFromEnv,
+} from './store.js';

@@ -1,0 +1,102 @@
+import type { SqlClient } from './sqlClient.js';
+
+/** One schema step. Statements run in order, in one transaction with the step's `schema_migrations` row. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+/**
+ * The schema, as an ordered list of steps; append only (a released step is never edited). Fact-order columns
+ * (`at`, `rank`, `key`) mirror core's `compareFacts`; `key` uses the "C" collation so the database orders keys
+ * by code point like JavaScript does, whatever the database's locale.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'facts, heads, checkpoints, inbox',
+    statements: [
+      `create table facts (
+        position bigserial not null,
+        stream text not null,
+        version integer not null,
+        type text not null,
+        at double precision not null,
+        rank smallint not null,
+        key text collate "C" not null,
+        data jsonb not null,
+        recorded_at timestamptz not null default now(),
+        primary key (stream, version),
+        constraint facts_key_unique unique (key)
+      )`,
+      'create unique index facts_position on facts (position)',
+      'create index facts_fact_order on facts (stream, at, rank, key)',
+      `create table heads (
+        stream text primary key,
+        business text not null,
+        version integer not null,
+        state jsonb,
+        last_at double precision,
+        stale_from double precision,
+        retained_from double precision
+      )`,
+      'create index heads_business on heads (business)',
+      `create table checkpoints (
+        stream text not null,
+        at double precision not null,
+        rank smallint not null,
+        key text collate "C" not null,
+        state jsonb not null,
+        primary key (stream, at, rank, key)
+      )`,
+      `create table inbox (
+        id bigserial primary key,
+        hash text not null unique,
+        body bytea not null,
+        source_file text not null,
+        source_line integer,
+        outcome text not null check (outcome in ('applied', 'duplicate', 'ignored', 'rejected')),
+        reason text,
+        deliveries integer not null default 1,
+        received_at timestamptz not null default now(),
+        last_received_at timestamptz not null default now(),
+        check (outcome <> 'rejected' or reason is not null)
+      )`,
+    ],
+  },
+];
+
+/** Serialises concurrent `openStore` calls on one PostgreSQL database while they migrate. */
+const MIGRATION_LOCK = 7_212_660_301;
+
+/** Brings the schema up to date; returns its version. A database newer than this code is an error. */
+export async function migrate(client: SqlClient, steps: readonly Migration[] = migrations): Promise<number> {
+  return client.transaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query(`create table if not exists schema_migrations (
+      version integer primary key,
+      name text not null,
+      applied_at timestamptz not null default now()
+    )`);
+    const applied = new Set(
+      (await tx.query<{ version: number }>('select version from schema_migrations')).map((r) => r.version),
+    );
+    const known = Math.max(0, ...steps.map((s) => s.version));
+    const newest = Math.max(0, ...applied);
+    if (newest > known) {
+      throw new Error(
+        `the database schema is at version ${newest}, newer than this callpermit knows (${known}): upgrade callpermit`,
+      );
+    }
+    for (const step of [...steps].sort((a, b) => a.version - b.version)) {
+      if (applied.has(step.version)) continue;
+      for (const statement of step.statements) await tx.query(statement);
+      await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [
+        step.version,
+        step.name,
+      ]);
+    }
+    return known;
+  });
+}

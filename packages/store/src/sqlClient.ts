@@ -1,0 +1,39 @@
+/** A result row as both drivers return it, after the type parsers in `codec.ts`. */
+export type Row = Record<string, unknown>;
+
+/**
+ * The one port both drivers implement. `transaction` inside a transaction opens a savepoint, so a failed
+ * inner step (an optimistic-concurrency conflict the engine retries) rolls back alone.
+ */
+export interface SqlClient {
+  /** 'pglite' (embedded) or 'postgres' (a server through `pg`): for messages, never for SQL. */
+  readonly driver: 'pglite' | 'postgres';
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+type RunQuery = (sql: string, params?: readonly unknown[]) => Promise<Row[]>;
+
+/** The client handed to a transaction's callback: queries run on the transaction, nesting uses savepoints. */
+export function transactionScope(driver: SqlClient['driver'], run: RunQuery, depth = 0): SqlClient {
+  return {
+    driver,
+    query: <R extends Row>(sql: string, params?: readonly unknown[]) => run(sql, params) as Promise<R[]>,
+    async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+      const savepoint = `callpermit_${depth + 1}`;
+      await run(`savepoint ${savepoint}`);
+      try {
+        const result = await fn(transactionScope(driver, run, depth + 1));
+        await run(`release savepoint ${savepoint}`);
+        return result;
+      } catch (error) {
+        await run(`rollback to savepoint ${savepoint}`);
+        throw error;
+      }
+    },
+    async close(): Promise<void> {
+      throw new Error('a transaction is closed by the transaction() call that opened it');
+    },
+  };
+}

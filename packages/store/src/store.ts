@@ -1,0 +1,99 @@
+import path from 'node:path';
+import type { FactStore } from '@callpermit/core';
+import { COMMIT_LOCK, SqlFactStore } from './factStore.js';
+import { type Inbox, SqlInbox } from './inbox.js';
+import { migrate } from './migrations.js';
+import { openPostgres, redactUrl } from './pgClient.js';
+import { openPglite } from './pgliteClient.js';
+import type { SqlClient } from './sqlClient.js';
+
+export interface StoreOptions {
+  /** PGlite data directory (or `memory://`); default `.callpermit/db` under the current directory. */
+  readonly dataDir?: string;
+  /** A PostgreSQL URL; when given, it wins over `dataDir`. */
+  readonly databaseUrl?: string;
+}
+
+/** The environment variable that points every callpermit process at one PostgreSQL database. */
+export const DATABASE_URL_ENV = 'CALLPERMIT_DATABASE_URL';
+
+/** Where the embedded database lives unless told otherwise. */
+export function defaultDataDir(cwd: string = process.cwd()): string {
+  return path.join(cwd, '.callpermit', 'db');
+}
+
+/** `options` with the database URL from CALLPERMIT_DATABASE_URL when the options name none. */
+export function storeOptionsFromEnv(
+  options: StoreOptions = {},
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): StoreOptions {
+  const url = env[DATABASE_URL_ENV];
+  return options.databaseUrl === undefined && url ? { ...options, databaseUrl: url } : options;
+}
+
+/** Opens (creating and migrating as needed) the store: PostgreSQL when a URL is given, else PGlite. */
+export async function openStore(options: StoreOptions = {}): Promise<SqlStore> {
+  const client = options.databaseUrl
+    ? await openPostgres(options.databaseUrl)
+    : await openPglite(options.dataDir ?? defaultDataDir());
+  const location = options.databaseUrl
+    ? redactUrl(options.databaseUrl)
+    : path.resolve(options.dataDir ?? defaultDataDir());
+  try {
+    await migrate(client);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return new SqlStore(client, location);
+}
+
+/**
+ * The durable store: the FactStore port, the inbox, and all-or-nothing units of work over both.
+ * Inside `atomically` and `rebuild` use only the stores handed to the callback: on PGlite (one connection)
+ * a query through the outer store would wait for the transaction it is part of.
+ */
+export class SqlStore extends SqlFactStore {
+  readonly inbox: Inbox;
+
+  constructor(
+    client: SqlClient,
+    /** The data directory or the URL (password hidden): for messages. */
+    readonly location: string,
+  ) {
+    super(client);
+    this.inbox = new SqlInbox(client);
+  }
+
+  get driver(): SqlClient['driver'] {
+    return this.client.driver;
+  }
+
+  /**
+   * Runs `fn` in one transaction: facts committed through `facts` (e.g. by an Engine over it) and bodies
+   * recorded in `inbox` are all stored, or none is when `fn` throws.
+   */
+  atomically<T>(fn: (facts: FactStore, inbox: Inbox) => Promise<T>): Promise<T> {
+    return this.client.transaction((tx) => fn(new SqlFactStore(tx), new SqlInbox(tx)));
+  }
+
+  /**
+   * Re-derives the log: in one transaction, empties facts, heads and checkpoints (the inbox stays) and hands
+   * `fn` an empty FactStore and the inbox to ingest again, e.g. `new Engine(fresh)` over `inbox.iterate()`.
+   * If `fn` throws, the old log is left as it was. Other writers wait for the commit lock meanwhile; readers
+   * on PostgreSQL see the old log until the commit.
+   */
+  rebuild<T>(fn: (fresh: FactStore, inbox: Inbox) => Promise<T>): Promise<T> {
+    return this.client.transaction(async (tx) => {
+      await tx.query('select pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
+      await tx.query('delete from checkpoints');
+      await tx.query('delete from heads');
+      await tx.query('delete from facts');
+      return fn(new SqlFactStore(tx), new SqlInbox(tx));
+    });
+  }
+
+  override async close(): Promise<void> {
+    await this.client.close();
+  }
+}
