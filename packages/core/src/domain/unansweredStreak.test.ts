@@ -97,6 +97,17 @@ describe('what breaks the streak (callpermit’s choice where Meta is silent)', 
     expect((await g.at(T0 + DAY).state()).unansweredStreak).toBe(1);
   });
 
+  it('a permanent permission granted again resets it, as a temporary one granted again does', async () => {
+    const g = given([
+      granted,
+      ...misses(3),
+      facts.permissionGranted({ at: T0 + 3 * HOUR, permanent: true }),
+      unanswered(4),
+    ]);
+    expect(await g.at(T0 + DAY).permission()).toEqual({ status: 'permanent' });
+    expect((await g.at(T0 + DAY).state()).unansweredStreak).toBe(1);
+  });
+
   it('the same call reported twice (terminate and a status) is one miss', async () => {
     const g = given([
       granted,

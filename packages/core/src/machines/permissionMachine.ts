@@ -27,8 +27,15 @@ export const permissionMachine = setup({
         EXPIRE: 'expired',
       },
     },
-    // The user may change a permanent permission to temporary from the business profile.
-    permanent: { on: { GRANT_TEMPORARY: 'temporary', REVOKE: 'revoked' } },
+    permanent: {
+      on: {
+        // Granting again (say, after the reconsider prompt) is the user's answer too: it starts afresh.
+        GRANT_PERMANENT: { target: 'permanent', reenter: true },
+        // The user may change a permanent permission to temporary from the business profile.
+        GRANT_TEMPORARY: 'temporary',
+        REVOKE: 'revoked',
+      },
+    },
     revoked: { on: { GRANT_TEMPORARY: 'temporary', GRANT_PERMANENT: 'permanent' } },
     expired: { on: { GRANT_TEMPORARY: 'temporary', GRANT_PERMANENT: 'permanent' } },
   },
