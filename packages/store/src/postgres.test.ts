@@ -1,7 +1,21 @@
 import { factStoreContract } from '@callpermit/testing';
-import { openStore } from './index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { openStore, type SqlStore } from './index.js';
 import { describeWithPostgres } from './test/postgres.js';
+import { sqlStoreSuite } from './test/sqlStoreSuite.js';
 
 describeWithPostgres('PostgreSQL', (newDatabase) => {
-  factStoreContract('PostgreSQL', async () => openStore({ databaseUrl: await newDatabase() }));
+  let store: SqlStore;
+  beforeAll(async () => {
+    store = await openStore({ databaseUrl: await newDatabase() });
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+  factStoreContract(
+    'PostgreSQL',
+    async () => store,
+    async () => {},
+  );
+  sqlStoreSuite('PostgreSQL', () => store);
 });
