@@ -1,0 +1,162 @@
+// The engine's answers are a function of the set of facts: live head, replay, checkpoint + tail and a fresh
+// fold agree, whatever the arrival order, batching and duplication.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fold } from '../domain/evolve.js';
+import { type Fact, isBusinessFact, type PairFact } from '../domain/facts.js';
+import { initialPairState, type PairState } from '../domain/state.js';
+import type { Instant } from '../domain/time.js';
+import { factHistoryArb, instantArb } from '../test/arbitraries.js';
+import { T0, testPair, WEEK } from '../test/builders.js';
+import { Engine } from './engine.js';
+import { MemoryFactStore } from './memoryStore.js';
+
+const span = 3 * WEEK;
+const history = factHistoryArb({ callbackChanges: true, span, minLength: 1, maxLength: 60 });
+
+/** A history with an arrival: its facts shuffled, cut into batches, and a checkpoint interval. */
+const arrivalArb = history.chain((h) =>
+  fc.record({
+    history: fc.constant(h),
+    arrival: fc.shuffledSubarray(h, { minLength: h.length, maxLength: h.length }),
+    batches: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 10 }),
+    checkpointEvery: fc.integer({ min: 1, max: 9 }),
+  }),
+);
+
+async function ingestInBatches(engine: Engine, arrival: readonly Fact[], sizes: readonly number[]) {
+  let i = 0;
+  for (let b = 0; i < arrival.length; b++) {
+    const size = sizes[b % sizes.length] as number;
+    const result = await engine.ingest(arrival.slice(i, i + size));
+    expect(result.rejected).toEqual([]);
+    i += size;
+  }
+}
+
+/** The state a fresh fold of the pair's facts at or before `at` gives, under the engine's own rule environment. */
+async function freshFold(engine: Engine, facts: readonly Fact[], at: Instant = Number.POSITIVE_INFINITY) {
+  const env = await engine.ruleEnv(testPair.business);
+  const mine = facts.filter((f): f is PairFact => !isBusinessFact(f) && f.at <= at);
+  return fold(initialPairState(testPair.business, testPair.user), mine, env);
+}
+
+const lastInstant = (facts: readonly Fact[]) => Math.max(T0, ...facts.map((f) => f.at));
+const runs = (seed: number, numRuns = 200) => ({ seed, numRuns });
+
+describe('the engine folds the set of facts', () => {
+  it('live state == a fresh fold of every fact, whatever the arrival order and batching', async () => {
+    await fc.assert(
+      fc.asyncProperty(arrivalArb, async ({ history, arrival, batches, checkpointEvery }) => {
+        const engine = new Engine(new MemoryFactStore(), { checkpointEvery });
+        await ingestInBatches(engine, arrival, batches);
+        const end = lastInstant(history);
+        expect(await engine.state(testPair, end)).toEqual(await freshFold(engine, history));
+      }),
+      runs(1),
+    );
+  });
+
+  it('checkpoint + tail: the state at any past instant == a fresh fold of the facts at or before it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        arrivalArb,
+        fc.array(instantArb({ from: T0 - 1, span: span + 2 }), { minLength: 1, maxLength: 6 }),
+        async ({ history, arrival, batches, checkpointEvery }, instants) => {
+          const engine = new Engine(new MemoryFactStore(), { checkpointEvery });
+          await ingestInBatches(engine, arrival, batches);
+          for (const t of instants) {
+            expect(await engine.state(testPair, t), `state at ${t}`).toEqual(
+              await freshFold(engine, history, t),
+            );
+          }
+        },
+      ),
+      runs(2),
+    );
+  });
+
+  it('replayed state (Engine.replay) == live state, and the stored head holds it', async () => {
+    await fc.assert(
+      fc.asyncProperty(arrivalArb, async ({ history, arrival, batches, checkpointEvery }) => {
+        const store = new MemoryFactStore();
+        const engine = new Engine(store, { checkpointEvery });
+        await ingestInBatches(engine, arrival, batches);
+        const end = lastInstant(history);
+        const live = await engine.state(testPair, end);
+        const pairFacts = history.filter((f) => !isBusinessFact(f)).length;
+        expect(await engine.replay()).toEqual({ streams: pairFacts > 0 ? 1 : 0, facts: pairFacts });
+        expect(await engine.state(testPair, end)).toEqual(live);
+        // A second engine on the same store (a restart) reads the same head.
+        const restarted = new Engine(store, { checkpointEvery });
+        expect(await restarted.state(testPair, end)).toEqual(live);
+        if (pairFacts > 0) {
+          const head = (await store.heads([`${testPair.business}/${testPair.user}`])).values().next().value;
+          expect(head?.state as PairState).toEqual(await freshFold(engine, history));
+        }
+      }),
+      runs(3),
+    );
+  });
+
+  it('any permutation of the same facts gives the same state', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        arrivalArb.chain((a) =>
+          fc.record({
+            a: fc.constant(a),
+            other: fc.shuffledSubarray(a.history, {
+              minLength: a.history.length,
+              maxLength: a.history.length,
+            }),
+          }),
+        ),
+        async ({ a, other }) => {
+          const one = new Engine(new MemoryFactStore(), { checkpointEvery: a.checkpointEvery });
+          const two = new Engine(new MemoryFactStore(), { checkpointEvery: 64 });
+          await ingestInBatches(one, a.arrival, a.batches);
+          for (const f of other) await two.ingest([f]);
+          const end = lastInstant(a.history);
+          expect(await one.state(testPair, end)).toEqual(await two.state(testPair, end));
+          expect(await one.callPermissions(testPair, end)).toEqual(await two.callPermissions(testPair, end));
+          expect(await one.requests(testPair, end)).toEqual(await two.requests(testPair, end));
+        },
+      ),
+      runs(4),
+    );
+  });
+
+  it('any fact duplicated any number of times gives the same state, and counts as a duplicate', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        arrivalArb.chain((a) =>
+          fc.record({
+            a: fc.constant(a),
+            copies: fc.array(fc.integer({ min: 1, max: 4 }), {
+              minLength: a.arrival.length,
+              maxLength: a.arrival.length,
+            }),
+          }),
+        ),
+        async ({ a, copies }) => {
+          // Copies arrive in the same batch and in later ones.
+          const repeated = a.arrival.flatMap((f, i) => Array.from({ length: copies[i] ?? 1 }, () => f));
+          const repeatedLater = [...repeated].reverse();
+          const engine = new Engine(new MemoryFactStore(), { checkpointEvery: a.checkpointEvery });
+          let duplicates = 0;
+          let applied = 0;
+          for (const batch of [repeated, repeatedLater]) {
+            const result = await engine.ingest(batch);
+            duplicates += result.duplicates;
+            applied += result.applied;
+          }
+          expect(applied).toBe(a.history.length);
+          expect(duplicates).toBe(2 * repeated.length - a.history.length);
+          const end = lastInstant(a.history);
+          expect(await engine.state(testPair, end)).toEqual(await freshFold(engine, a.history));
+        },
+      ),
+      runs(5),
+    );
+  });
+});
