@@ -82,3 +82,16 @@ export function batches<T>(items: readonly T[], cuts: readonly number[]): T[][] 
   }
   return out;
 }
+
+// Arbitraries of pairs, instants (dense at window edges), policies and whole fact histories built with
+// `facts.*`: written beside core's own property tests and published here.
+export {
+  callbackChangeArb,
+  factHistoryArb,
+  type HistoryOptions,
+  type InstantOptions,
+  instantArb,
+  pairArb,
+  pairFactArb,
+  policyArb,
+} from '../../core/src/test/arbitraries.js';
