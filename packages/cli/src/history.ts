@@ -6,14 +6,9 @@ import {
   type Pair,
   type PolicyBook,
 } from '@callpermit/core';
+import type { SqlStore } from '@callpermit/store';
 import { describeRejection, translateCaptures } from './capture.js';
 import { CliFailure, Exit } from './failure.js';
-
-/** Where a query's history comes from: a capture file folded in memory, or a store. */
-export interface HistorySource {
-  readonly from?: string;
-  readonly strict?: boolean;
-}
 
 export interface History {
   readonly engine: Engine;
@@ -52,4 +47,9 @@ export async function historyFromCapture(
   const result = await engine.ingest(facts);
   for (const r of result.rejected) report(`${r.fact.source.ref}: ${r.reason}`);
   return { engine, close: async () => {} };
+}
+
+/** A store's history: the engine reads heads and checkpoints, so a query reads O(1) rows. */
+export async function historyFromStore(store: SqlStore, policy: PolicyBook): Promise<History> {
+  return { engine: new Engine(store, { policy }), close: () => store.close() };
 }

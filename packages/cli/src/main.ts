@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { type CliIo, processIo } from './commands/query.js';
+import { rebuildCommand } from './commands/rebuild.js';
+import { replayCommand } from './commands/replay.js';
 import { requestsCommand } from './commands/requests.js';
 import { stateCommand } from './commands/state.js';
 import { CliFailure, Exit } from './failure.js';
@@ -11,14 +13,12 @@ export function program(io: CliIo): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s.trimEnd()), writeErr: (s) => io.stderr(s.trimEnd()) });
-  for (const command of [stateCommand(io), requestsCommand(io)]) {
+  for (const command of [stateCommand(io), requestsCommand(io), replayCommand(io), rebuildCommand(io)]) {
     root.addCommand(
-      command
-        .exitOverride()
-        .configureOutput({
-          writeOut: (s) => io.stdout(s.trimEnd()),
-          writeErr: (s) => io.stderr(s.trimEnd()),
-        }),
+      command.exitOverride().configureOutput({
+        writeOut: (s) => io.stdout(s.trimEnd()),
+        writeErr: (s) => io.stderr(s.trimEnd()),
+      }),
     );
   }
   return root;

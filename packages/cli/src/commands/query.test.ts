@@ -21,7 +21,18 @@ const WEEK = 604_800;
 const DAY = 86_400;
 
 async function state(lines: string[], at: number, extra: string[] = []) {
-  const run = await cli(['state', '--from', captureFile(lines), '--business', BUSINESS, '--user', USER, '--at', String(at), ...extra]);
+  const run = await cli([
+    'state',
+    '--from',
+    captureFile(lines),
+    '--business',
+    BUSINESS,
+    '--user',
+    USER,
+    '--at',
+    String(at),
+    ...extra,
+  ]);
   expect(run.code, run.stderr).toBe(0);
   return run.json() as {
     permission: { status: string; expiration_time?: number };
@@ -30,7 +41,17 @@ async function state(lines: string[], at: number, extra: string[] = []) {
 }
 
 async function requests(lines: string[], at: number) {
-  const run = await cli(['requests', '--from', captureFile(lines), '--business', BUSINESS, '--user', USER, '--at', String(at)]);
+  const run = await cli([
+    'requests',
+    '--from',
+    captureFile(lines),
+    '--business',
+    BUSINESS,
+    '--user',
+    USER,
+    '--at',
+    String(at),
+  ]);
   expect(run.code, run.stderr).toBe(0);
   return run.json() as Record<string, unknown>[];
 }
@@ -52,7 +73,13 @@ function requested(answer: Parameters<typeof reply>[2] | null): string[] {
 
 describe('callpermit state: the six call_permission_reply scenarios (reference ยง4)', () => {
   it('1. a temporary approval from a request message holds for 7 days from approval', async () => {
-    const lines = requested({ response: 'accept', context: 'wamid.REQ1', permanent: false, expiration: T0 + 100 + WEEK, source: 'user_action' });
+    const lines = requested({
+      response: 'accept',
+      context: 'wamid.REQ1',
+      permanent: false,
+      expiration: T0 + 100 + WEEK,
+      source: 'user_action',
+    });
     const body = await state(lines, T0 + 200);
     expect(body).toEqual({
       messaging_product: 'whatsapp',
@@ -66,7 +93,11 @@ describe('callpermit state: the six call_permission_reply scenarios (reference ย
             { time_period: 'P7D', max_allowed: 2, current_usage: 1 },
           ],
         },
-        { action_name: 'start_call', can_perform_action: true, limits: [{ time_period: 'PT24H', max_allowed: 100, current_usage: 0 }] },
+        {
+          action_name: 'start_call',
+          can_perform_action: true,
+          limits: [{ time_period: 'PT24H', max_allowed: 100, current_usage: 0 }],
+        },
       ],
     });
     expect((await state(lines, T0 + 100 + WEEK - 1)).permission.status).toBe('temporary');
@@ -85,7 +116,12 @@ describe('callpermit state: the six call_permission_reply scenarios (reference ย
   });
 
   it('2. a permanent approval from a request message never expires and refuses new requests', async () => {
-    const lines = requested({ response: 'accept', context: 'wamid.REQ1', permanent: true, source: 'user_action' });
+    const lines = requested({
+      response: 'accept',
+      context: 'wamid.REQ1',
+      permanent: true,
+      source: 'user_action',
+    });
     const body = await state(lines, T0 + 400 * DAY);
     expect(body.permission).toEqual({ status: 'permanent' });
     expect(action(body, 'send_call_permission_request').can_perform_action).toBe(false);
@@ -93,35 +129,72 @@ describe('callpermit state: the six call_permission_reply scenarios (reference ย
   });
 
   it('3. a permanent approval from the business profile (no context) grants without any request', async () => {
-    const body = await state([reply('wamid.REP1', T0, { response: 'accept', permanent: true, source: 'user_action' })], T0 + 5);
+    const body = await state(
+      [reply('wamid.REP1', T0, { response: 'accept', permanent: true, source: 'user_action' })],
+      T0 + 5,
+    );
     expect(body.permission).toEqual({ status: 'permanent' });
-    expect(await requests([reply('wamid.REP1', T0, { response: 'accept', permanent: true })], T0 + 5)).toEqual([]);
+    expect(
+      await requests([reply('wamid.REP1', T0, { response: 'accept', permanent: true })], T0 + 5),
+    ).toEqual([]);
   });
 
   it('4. a decline leaves no permission, and the user can still accept from the same message until it expires', async () => {
     const declined = requested({ response: 'reject', context: 'wamid.REQ1', source: 'user_action' });
     expect((await state(declined, T0 + 200)).permission).toEqual({ status: 'no_permission' });
-    expect((await requests(declined, T0 + 200))[0]).toMatchObject({ state: 'declined', answered_at: T0 + 100, expires_at: T0 + 100 + WEEK });
-    const changed = [...declined, reply('wamid.REP2', T0 + 3 * DAY, { response: 'accept', context: 'wamid.REQ1', permanent: false, expiration: T0 + 3 * DAY + WEEK })];
+    expect((await requests(declined, T0 + 200))[0]).toMatchObject({
+      state: 'declined',
+      answered_at: T0 + 100,
+      expires_at: T0 + 100 + WEEK,
+    });
+    const changed = [
+      ...declined,
+      reply('wamid.REP2', T0 + 3 * DAY, {
+        response: 'accept',
+        context: 'wamid.REQ1',
+        permanent: false,
+        expiration: T0 + 3 * DAY + WEEK,
+      }),
+    ];
     expect((await state(changed, T0 + 3 * DAY + 1)).permission.status).toBe('temporary');
-    expect((await requests(changed, T0 + 3 * DAY + 1))[0]).toMatchObject({ state: 'accepted', answered_at: T0 + 3 * DAY });
+    expect((await requests(changed, T0 + 3 * DAY + 1))[0]).toMatchObject({
+      state: 'accepted',
+      answered_at: T0 + 3 * DAY,
+    });
     expect((await requests(declined, T0 + 100 + WEEK))[0]).toMatchObject({ state: 'expired' });
   });
 
   it('5. an automatic callback grant when the user calls (string expiration_timestamp)', async () => {
     const lines = [
       callConnect('wacid.IN1', T0, 'USER_INITIATED'),
-      reply('wamid.REP1', T0 + 1, { response: 'accept', context: 'wacid.IN1', permanent: false, expiration: String(T0 + 1 + WEEK), source: 'automatic' }),
+      reply('wamid.REP1', T0 + 1, {
+        response: 'accept',
+        context: 'wacid.IN1',
+        permanent: false,
+        expiration: String(T0 + 1 + WEEK),
+        source: 'automatic',
+      }),
     ];
-    expect((await state(lines, T0 + 10)).permission).toEqual({ status: 'temporary', expiration_time: T0 + 1 + WEEK });
+    expect((await state(lines, T0 + 10)).permission).toEqual({
+      status: 'temporary',
+      expiration_time: T0 + 1 + WEEK,
+    });
   });
 
   it('6. an automatic revoke after 4 consecutive unanswered calls, also when its webhook never comes', async () => {
     const granted = [reply('wamid.REP1', T0, { response: 'accept', permanent: true, source: 'user_action' })];
     const missed = [1, 2, 3, 4].map((i) => callTerminate(`wacid.B${i}`, T0 + i * 3600, 'BUSINESS_INITIATED'));
-    expect((await state([...granted, ...missed.slice(0, 3)], T0 + 5 * 3600)).permission.status).toBe('permanent');
-    expect((await state([...granted, ...missed], T0 + 5 * 3600)).permission).toEqual({ status: 'no_permission' });
-    const withWebhook = [...granted, ...missed, reply('wamid.REP2', T0 + 4 * 3600 + 5, { response: 'reject', source: 'automatic' })];
+    expect((await state([...granted, ...missed.slice(0, 3)], T0 + 5 * 3600)).permission.status).toBe(
+      'permanent',
+    );
+    expect((await state([...granted, ...missed], T0 + 5 * 3600)).permission).toEqual({
+      status: 'no_permission',
+    });
+    const withWebhook = [
+      ...granted,
+      ...missed,
+      reply('wamid.REP2', T0 + 4 * 3600 + 5, { response: 'reject', source: 'automatic' }),
+    ];
     expect((await state(withWebhook, T0 + 5 * 3600)).permission).toEqual({ status: 'no_permission' });
   });
 });
@@ -136,8 +209,12 @@ describe('callpermit state: calls (reference ยง5)', () => {
       callStatus('wacid.C2', 'ACCEPTED', T0 + 1000),
     ];
     const body = await state(lines, T0 + 2000);
-    expect(action(body, 'start_call').limits).toEqual([{ time_period: 'PT24H', max_allowed: 100, current_usage: 2 }]);
-    expect(action(await state(lines, T0 + 100 + DAY), 'start_call').limits[0]).toMatchObject({ current_usage: 1 });
+    expect(action(body, 'start_call').limits).toEqual([
+      { time_period: 'PT24H', max_allowed: 100, current_usage: 2 },
+    ]);
+    expect(action(await state(lines, T0 + 100 + DAY), 'start_call').limits[0]).toMatchObject({
+      current_usage: 1,
+    });
   });
 
   it('the same call seen as ACCEPTED and as a terminate with start_time counts once', async () => {
@@ -165,7 +242,10 @@ describe('callpermit state: calls (reference ยง5)', () => {
   });
 
   it('a connected call resets the request limits, in either direction', async () => {
-    const lines = [...requested(null), callTerminate('wacid.U1', T0 + 300, 'USER_INITIATED', { start: T0 + 200, duration: 30 })];
+    const lines = [
+      ...requested(null),
+      callTerminate('wacid.U1', T0 + 300, 'USER_INITIATED', { start: T0 + 200, duration: 30 }),
+    ];
     const before = action(await state(lines.slice(0, -1), T0 + 400), 'send_call_permission_request');
     expect(before.limits[0]).toMatchObject({ current_usage: 1 });
     const after = action(await state(lines, T0 + 400), 'send_call_permission_request');
@@ -180,7 +260,13 @@ describe('callpermit: arrival order, duplicates, webhooks-only histories, refuse
     sendTemplate('wamid.T1', 'order_call', T0),
     status('wamid.T1', 'sent', T0 + 1),
     status('wamid.T1', 'read', T0 + 30),
-    reply('wamid.REP1', T0 + 60, { response: 'accept', context: 'wamid.T1', permanent: false, expiration: T0 + 60 + WEEK, source: 'user_action' }),
+    reply('wamid.REP1', T0 + 60, {
+      response: 'accept',
+      context: 'wamid.T1',
+      permanent: false,
+      expiration: T0 + 60 + WEEK,
+      source: 'user_action',
+    }),
     callStatus('wacid.C1', 'ACCEPTED', T0 + 2 * DAY),
     callTerminate('wacid.C2', T0 + 3 * DAY, 'BUSINESS_INITIATED'),
   ];
@@ -197,7 +283,11 @@ describe('callpermit: arrival order, duplicates, webhooks-only histories, refuse
   });
 
   it('read without delivered counts as delivered; the template channel is known from the template', async () => {
-    expect((await requests(history, T0 + 100))[0]).toMatchObject({ channel: 'template', delivered_at: T0 + 30, state: 'accepted' });
+    expect((await requests(history, T0 + 100))[0]).toMatchObject({
+      channel: 'template',
+      delivered_at: T0 + 30,
+      state: 'accepted',
+    });
   });
 
   it('a history of webhooks alone reveals the request from the reply that names it', async () => {
@@ -208,7 +298,15 @@ describe('callpermit: arrival order, duplicates, webhooks-only histories, refuse
       reply('wamid.REP1', T0 + 50, { response: 'reject', context: 'wamid.X', source: 'user_action' }),
     ];
     expect(await requests(webhooksOnly, T0 + 60)).toEqual([
-      { id: 'wamid.X', state: 'declined', channel: 'unknown', sent_at: T0, delivered_at: T0 + 5, answered_at: T0 + 50, expires_at: T0 + 50 + WEEK },
+      {
+        id: 'wamid.X',
+        state: 'declined',
+        channel: 'unknown',
+        sent_at: T0,
+        delivered_at: T0 + 5,
+        answered_at: T0 + 50,
+        expires_at: T0 + 50 + WEEK,
+      },
     ]);
     const body = await state(webhooksOnly, T0 + 60);
     expect(action(body, 'send_call_permission_request').limits[0]).toMatchObject({ current_usage: 1 });
@@ -224,8 +322,13 @@ describe('callpermit: arrival order, duplicates, webhooks-only histories, refuse
 
   it('callback setting on: a user call alone grants temporary permission', async () => {
     const lines = [settings('ENABLED', T0 - 10), callConnect('wacid.IN1', T0, 'USER_INITIATED')];
-    expect((await state(lines, T0 + 1)).permission).toEqual({ status: 'temporary', expiration_time: T0 + WEEK });
-    expect((await state([settings('DISABLED', T0 - 10), lines[1] as string], T0 + 1)).permission.status).toBe('no_permission');
+    expect((await state(lines, T0 + 1)).permission).toEqual({
+      status: 'temporary',
+      expiration_time: T0 + WEEK,
+    });
+    expect((await state([settings('DISABLED', T0 - 10), lines[1] as string], T0 + 1)).permission.status).toBe(
+      'no_permission',
+    );
   });
 });
 
@@ -235,12 +338,31 @@ describe("callpermit state: Meta's GET call_permissions wins", () => {
       getPermissions(T0, {
         messaging_product: 'whatsapp',
         permission: { status: 'temporary', expiration_time: T0 + 1000 },
-        actions: [{ action_name: 'start_call', can_perform_action: true, limits: [{ time_period: 'PT24H', max_allowed: 100, current_usage: 3 }] }],
+        actions: [
+          {
+            action_name: 'start_call',
+            can_perform_action: true,
+            limits: [{ time_period: 'PT24H', max_allowed: 100, current_usage: 3 }],
+          },
+        ],
       }),
     ];
-    const run = await cli(['state', '--from', captureFile(lines), '--business', BUSINESS, '--user', USER, '--at', String(T0 + 10)]);
+    const run = await cli([
+      'state',
+      '--from',
+      captureFile(lines),
+      '--business',
+      BUSINESS,
+      '--user',
+      USER,
+      '--at',
+      String(T0 + 10),
+    ]);
     expect(run.code).toBe(0);
-    expect((run.json() as { permission: unknown }).permission).toEqual({ status: 'temporary', expiration_time: T0 + 1000 });
+    expect((run.json() as { permission: unknown }).permission).toEqual({
+      status: 'temporary',
+      expiration_time: T0 + 1000,
+    });
     expect(run.stderr).toMatch(/permission\.status = temporary, callpermit had no_permission; Meta wins/);
     expect(run.stderr).toMatch(/current_usage = 3, callpermit had 0/);
   });
@@ -255,7 +377,10 @@ describe("callpermit state: Meta's GET call_permissions wins", () => {
     ];
     expect((await state(lines, T0 + 10)).permission).toEqual({ status: 'permanent' });
     const denied = [getPermissions(T0, { permission: { status: 'denied' }, actions: [] })];
-    expect((await state([reply('wamid.R', T0 - 5, { response: 'accept', permanent: true }), ...denied], T0 + 10)).permission).toEqual({
+    expect(
+      (await state([reply('wamid.R', T0 - 5, { response: 'accept', permanent: true }), ...denied], T0 + 10))
+        .permission,
+    ).toEqual({
       status: 'no_permission',
     });
   });
@@ -265,8 +390,26 @@ describe('callpermit: bad input and bad invocations', () => {
   const good = reply('wamid.REP1', T0, { response: 'accept', permanent: true, source: 'user_action' });
 
   it('reports each bad line with its number and reason, and answers from the valid lines', async () => {
-    const file = captureFile([good, '{not json', JSON.stringify({ kind: 'webhook', received_at: 'x', payload: { object: 'whatsapp_business_account', entry: 'no' } })]);
-    const run = await cli(['state', '--from', file, '--business', BUSINESS, '--user', USER, '--at', String(T0 + 1)]);
+    const file = captureFile([
+      good,
+      '{not json',
+      JSON.stringify({
+        kind: 'webhook',
+        received_at: 'x',
+        payload: { object: 'whatsapp_business_account', entry: 'no' },
+      }),
+    ]);
+    const run = await cli([
+      'state',
+      '--from',
+      file,
+      '--business',
+      BUSINESS,
+      '--user',
+      USER,
+      '--at',
+      String(T0 + 1),
+    ]);
     expect(run.code).toBe(0);
     expect((run.json() as { permission: unknown }).permission).toEqual({ status: 'permanent' });
     const lines = run.stderr.split('\n');
@@ -284,8 +427,14 @@ describe('callpermit: bad input and bad invocations', () => {
 
   it.each([
     [['state', '--from', 'x.ndjson', '--user', USER], /--business/],
-    [['state', '--from', '/nonexistent/capture.ndjson', '--business', BUSINESS, '--user', USER], /\/nonexistent\/capture\.ndjson: cannot read: ENOENT/],
-    [['requests', '--from', 'x', '--business', BUSINESS, '--user', USER, '--at', 'yesterday-ish'], /--at "yesterday-ish"/],
+    [
+      ['state', '--from', '/nonexistent/capture.ndjson', '--business', BUSINESS, '--user', USER],
+      /\/nonexistent\/capture\.ndjson: cannot read: ENOENT/,
+    ],
+    [
+      ['requests', '--from', 'x', '--business', BUSINESS, '--user', USER, '--at', 'yesterday-ish'],
+      /--at "yesterday-ish"/,
+    ],
   ])('%j fails with one clear line', async (args, message) => {
     const run = await cli(args);
     expect(run.code).toBe(1);

@@ -1,10 +1,13 @@
-import type { Pair, PairState } from '@callpermit/core';
+import { existsSync } from 'node:fs';
+import type { Pair, PairState, PolicyBook } from '@callpermit/core';
+import { DATABASE_URL_ENV, defaultDataDir } from '@callpermit/store';
 import { Command } from 'commander';
 import { CliFailure } from '../failure.js';
-import { type History, historyFromCapture } from '../history.js';
+import { type History, historyFromCapture, historyFromStore } from '../history.js';
 import { instantOption, policyOption, systemNow } from '../options.js';
+import { openStoreOption, type StoreFlags } from '../storeOption.js';
 
-export interface QueryOptions {
+export interface QueryOptions extends StoreFlags {
   from?: string;
   business: string;
   user: string;
@@ -30,6 +33,8 @@ export function queryCommand(name: string, summary: string): Command {
   return new Command(name)
     .description(summary)
     .option('--from <file>', 'capture file (NDJSON) to fold in memory; - reads stdin')
+    .option('--db <dir>', 'embedded store directory (PGlite), as filled by `callpermit replay`')
+    .option('--database-url <url>', 'PostgreSQL URL (or set CALLPERMIT_DATABASE_URL)')
     .requiredOption('--business <phone_number_id>', 'the business phone number id')
     .requiredOption('--user <wa_id>', "the user's wa_id (or business-scoped user id)")
     .option('--at <time>', 'the instant to answer for: ISO-8601 or Unix seconds (default: now)')
@@ -46,13 +51,32 @@ export async function runQuery(
   const at = instantOption(options.at, io.now);
   const policy = await policyOption(options.policy);
   const pair = { business: options.business, user: options.user };
-  if (options.from === undefined) throw new CliFailure('say where the history is: --from FILE');
-  const history = await historyFromCapture(options.from, pair, policy, options.strict === true, io.stderr);
+  const history = await openHistory(options, pair, policy, io);
   try {
     io.stdout(JSON.stringify(await answer(history, pair, at), null, 2));
   } finally {
     await history.close();
   }
+}
+
+/** The history the options name: a capture file (`--from`), else a store (`--db`, `--database-url`, env). */
+async function openHistory(
+  options: QueryOptions,
+  pair: Pair,
+  policy: PolicyBook,
+  io: CliIo,
+): Promise<History> {
+  const stores = [options.db, options.databaseUrl].filter((x) => x !== undefined).length;
+  if (options.from !== undefined && stores > 0)
+    throw new CliFailure('give --from or a store (--db, --database-url), not both');
+  if (options.from !== undefined)
+    return historyFromCapture(options.from, pair, policy, options.strict === true, io.stderr);
+  if (stores === 0 && !process.env[DATABASE_URL_ENV] && !existsSync(defaultDataDir())) {
+    throw new CliFailure('say where the history is: --from FILE, --db DIR or --database-url URL');
+  }
+  if (options.db !== undefined && !existsSync(options.db))
+    throw new CliFailure(`--db ${options.db}: no such store (run callpermit replay first)`);
+  return historyFromStore(await openStoreOption(options), policy);
 }
 
 /** Where Meta's own GET disagreed with callpermit: shown on stderr, since Meta won. */

@@ -30,7 +30,12 @@ function webhook(field: string, value: Record<string, unknown>, receivedAt: numb
   });
 }
 
-export function status(id: string, s: 'sent' | 'delivered' | 'read' | 'failed', at: number, user = USER): string {
+export function status(
+  id: string,
+  s: 'sent' | 'delivered' | 'read' | 'failed',
+  at: number,
+  user = USER,
+): string {
   const item: Record<string, unknown> = { id, status: s, timestamp: String(at), recipient_id: user };
   if (s === 'failed') item.errors = [{ code: 131026, title: 'Message undeliverable' }];
   return webhook('messages', { statuses: [item] }, at);
@@ -57,7 +62,11 @@ export function reply(id: string, at: number, o: ReplyOptions, user = USER): str
     interactive: { type: 'call_permission_reply', call_permission_reply: body },
   };
   if (o.context) message.context = { from: user, id: o.context };
-  return webhook('messages', { contacts: [{ profile: { name: 'Ana' }, wa_id: user }], messages: [message] }, at);
+  return webhook(
+    'messages',
+    { contacts: [{ profile: { name: 'Ana' }, wa_id: user }], messages: [message] },
+    at,
+  );
 }
 
 export function userText(id: string, at: number, user = USER): string {
@@ -68,11 +77,28 @@ export function userText(id: string, at: number, user = USER): string {
   );
 }
 
-export function callConnect(id: string, at: number, direction: 'USER_INITIATED' | 'BUSINESS_INITIATED', user = USER): string {
+export function callConnect(
+  id: string,
+  at: number,
+  direction: 'USER_INITIATED' | 'BUSINESS_INITIATED',
+  user = USER,
+): string {
   const [from, to] = direction === 'USER_INITIATED' ? [user, '15550001111'] : ['15550001111', user];
   return webhook(
     'calls',
-    { calls: [{ id, from, to, event: 'connect', timestamp: String(at), direction, session: { sdp_type: 'offer', sdp: 'v=0' } }] },
+    {
+      calls: [
+        {
+          id,
+          from,
+          to,
+          event: 'connect',
+          timestamp: String(at),
+          direction,
+          session: { sdp_type: 'offer', sdp: 'v=0' },
+        },
+      ],
+    },
     at,
   );
 }
@@ -86,7 +112,15 @@ export function callTerminate(
   user = USER,
 ): string {
   const [from, to] = direction === 'USER_INITIATED' ? [user, '15550001111'] : ['15550001111', user];
-  const call: Record<string, unknown> = { id, from, to, event: 'terminate', direction, timestamp: String(at), status: statusText };
+  const call: Record<string, unknown> = {
+    id,
+    from,
+    to,
+    event: 'terminate',
+    direction,
+    timestamp: String(at),
+    status: statusText,
+  };
   if (started) {
     call.start_time = String(started.start);
     call.end_time = String(started.start + started.duration);
@@ -95,11 +129,27 @@ export function callTerminate(
   return webhook('calls', { calls: [call] }, at);
 }
 
-export function callStatus(id: string, s: 'RINGING' | 'ACCEPTED' | 'REJECTED', at: number, user = USER): string {
-  return webhook('calls', { statuses: [{ id, timestamp: String(at), type: 'call', status: s, recipient_id: user }] }, at);
+export function callStatus(
+  id: string,
+  s: 'RINGING' | 'ACCEPTED' | 'REJECTED',
+  at: number,
+  user = USER,
+): string {
+  return webhook(
+    'calls',
+    { statuses: [{ id, timestamp: String(at), type: 'call', status: s, recipient_id: user }] },
+    at,
+  );
 }
 
-function apiCall(at: number, method: string, path: string, body: unknown, status: number, response: unknown): string {
+function apiCall(
+  at: number,
+  method: string,
+  path: string,
+  body: unknown,
+  status: number,
+  response: unknown,
+): string {
   const request: Record<string, unknown> = { method, path };
   if (body !== undefined) request.body = body;
   return JSON.stringify({ kind: 'api_call', at: iso(at), request, response: { status, body: response } });
@@ -116,7 +166,11 @@ export function sendFreeForm(wamid: string, at: number, httpStatus = 200, user =
       recipient_type: 'individual',
       to: user,
       type: 'interactive',
-      interactive: { type: 'call_permission_request', action: { name: 'call_permission_request' }, body: { text: 'May we call?' } },
+      interactive: {
+        type: 'call_permission_request',
+        action: { name: 'call_permission_request' },
+        body: { text: 'May we call?' },
+      },
     },
     httpStatus,
     ok
@@ -134,7 +188,10 @@ export function createTemplate(name: string, at: number): string {
       name,
       language: 'en_US',
       category: 'UTILITY',
-      components: [{ type: 'BODY', text: 'May we call you about your order?' }, { type: 'call_permission_request' }],
+      components: [
+        { type: 'BODY', text: 'May we call you about your order?' },
+        { type: 'call_permission_request' },
+      ],
     },
     200,
     { id: '546151681022936', status: 'PENDING', category: 'UTILITY' },
@@ -146,18 +203,37 @@ export function sendTemplate(wamid: string, name: string, at: number, user = USE
     at,
     'POST',
     `/v23.0/${BUSINESS}/messages`,
-    { messaging_product: 'whatsapp', to: user, type: 'template', template: { name, language: { code: 'en_US' } } },
+    {
+      messaging_product: 'whatsapp',
+      to: user,
+      type: 'template',
+      template: { name, language: { code: 'en_US' } },
+    },
     200,
     { messaging_product: 'whatsapp', contacts: [{ input: user, wa_id: user }], messages: [{ id: wamid }] },
   );
 }
 
 export function settings(callback: 'ENABLED' | 'DISABLED', at: number): string {
-  return apiCall(at, 'POST', `/v23.0/${BUSINESS}/settings`, { calling: { status: 'ENABLED', callback_permission_status: callback } }, 200, {
-    success: true,
-  });
+  return apiCall(
+    at,
+    'POST',
+    `/v23.0/${BUSINESS}/settings`,
+    { calling: { status: 'ENABLED', callback_permission_status: callback } },
+    200,
+    {
+      success: true,
+    },
+  );
 }
 
 export function getPermissions(at: number, response: unknown, user = USER): string {
-  return apiCall(at, 'GET', `/v23.0/${BUSINESS}/call_permissions?user_wa_id=${user}`, undefined, 200, response);
+  return apiCall(
+    at,
+    'GET',
+    `/v23.0/${BUSINESS}/call_permissions?user_wa_id=${user}`,
+    undefined,
+    200,
+    response,
+  );
 }

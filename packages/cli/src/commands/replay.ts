@@ -1,0 +1,139 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { Engine } from '@callpermit/core';
+import { Command } from 'commander';
+import { assertReadable, type TranslatedLine, translateCaptures } from '../capture.js';
+import { CliFailure, Exit } from '../failure.js';
+import { ingestLines } from '../lineOutcomes.js';
+import { policyOption } from '../options.js';
+import { progress } from '../progress.js';
+import { openStoreOption, type StoreFlags } from '../storeOption.js';
+import type { CliIo } from './query.js';
+
+interface ReplayOptions extends StoreFlags {
+  policy?: string;
+  json?: boolean;
+}
+
+export interface ReplayCounts {
+  lines: number;
+  applied: number;
+  duplicates: number;
+  ignored: number;
+  rejected: number;
+}
+
+/** Bad lines of one capture file, kept verbatim beside it: `FILE.rejects.ndjson`. */
+class RejectsFile {
+  private stream: WriteStream | undefined;
+  constructor(readonly path: string) {}
+
+  get used(): boolean {
+    return this.stream !== undefined;
+  }
+
+  write(line: TranslatedLine, reason: string): void {
+    this.stream ??= createWriteStream(this.path);
+    this.stream.write(`${JSON.stringify({ line: line.lineNo, reason, raw: line.raw })}\n`);
+  }
+
+  async close(): Promise<void> {
+    if (!this.stream) {
+      // No bad line this time: a rejects file from an earlier replay of this file would mislead.
+      await rm(this.path, { force: true });
+      return;
+    }
+    const stream = this.stream;
+    await new Promise<void>((resolve, reject) =>
+      stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
+  }
+}
+
+async function totalBytes(files: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const file of files) if (file !== '-') total += (await stat(file)).size;
+  return total;
+}
+
+/**
+ * `callpermit replay FILE…`: streams captures into the store in batched transactions. Each batch's facts and
+ * its lines (verbatim, with their outcome, in the inbox) commit together, so a replay killed at any point and
+ * run again ends in the state of one clean replay.
+ */
+export function replayCommand(io: CliIo): Command {
+  return new Command('replay')
+    .description('stream capture files (NDJSON) into the store, in batched transactions')
+    .argument('<files...>', 'capture files; - reads stdin')
+    .option('--db <dir>', 'embedded store directory (PGlite; default .callpermit/db)')
+    .option('--database-url <url>', 'PostgreSQL URL (or set CALLPERMIT_DATABASE_URL)')
+    .option('--policy <file>', 'policy file (JSON); see docs/policy.md')
+    .option('--json', 'print the counts as one JSON object')
+    .action(async (files: string[], options: ReplayOptions) => {
+      for (const file of files) await assertReadable(file);
+      const policy = await policyOption(options.policy);
+      const store = await openStoreOption(options);
+      const counts: ReplayCounts = { lines: 0, applied: 0, duplicates: 0, ignored: 0, rejected: 0 };
+      const rejects = new Map<string, RejectsFile>(
+        files.map((f) => [
+          f === '-' ? 'stdin' : f,
+          new RejectsFile(`${f === '-' ? 'stdin' : f}.rejects.ndjson`),
+        ]),
+      );
+      const bar = progress('replay', await totalBytes(files), 'bytes');
+      try {
+        for await (const batch of translateCaptures(files)) {
+          const results = await store.atomically(async (facts, inbox) => {
+            const lineResults = await ingestLines(facts, new Engine(facts, { policy }), batch);
+            const receipts = await inbox.record(
+              batch.map((line, i) => {
+                const r = lineResults[i] as (typeof lineResults)[number];
+                const delivery = {
+                  body: line.raw,
+                  source: { file: line.file, line: line.lineNo },
+                  outcome: r.outcome,
+                };
+                return r.reason === undefined ? delivery : { ...delivery, reason: r.reason };
+              }),
+            );
+            return lineResults.map((r, i) =>
+              receipts[i]?.repeated && r.outcome !== 'rejected' ? { outcome: 'duplicate' as const } : r,
+            );
+          });
+          for (const [i, line] of batch.entries()) {
+            const r = results[i] as (typeof results)[number];
+            counts.lines++;
+            if (r.outcome === 'applied') counts.applied++;
+            else if (r.outcome === 'duplicate') counts.duplicates++;
+            else if (r.outcome === 'ignored') counts.ignored++;
+            else {
+              counts.rejected++;
+              io.stderr(r.reason ?? `${line.file}:${line.lineNo}: rejected`);
+              rejects.get(line.file)?.write(line, r.reason ?? 'rejected');
+            }
+            bar.advance(Buffer.byteLength(line.raw) + 1);
+          }
+        }
+      } finally {
+        bar.stop();
+        for (const r of rejects.values()) await r.close();
+        await store.close();
+      }
+      if (options.json) io.stdout(JSON.stringify(counts));
+      else {
+        io.stdout(
+          `replayed ${counts.lines} lines into ${store.location}: ${counts.applied} applied, ${counts.duplicates} duplicates, ` +
+            `${counts.ignored} ignored, ${counts.rejected} rejected`,
+        );
+      }
+      if (counts.rejected > 0) {
+        throw new CliFailure(
+          `${counts.rejected} line(s) rejected; kept in the inbox and in ${[...rejects.values()]
+            .filter((r) => r.used)
+            .map((r) => r.path)
+            .join(', ')}`,
+          Exit.rejectedLines,
+        );
+      }
+    });
+}
