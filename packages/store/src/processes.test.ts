@@ -15,10 +15,15 @@ import { describeWithPostgres } from './test/postgres.js';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = path.resolve(packageDir, '../..');
 beforeAll(() => {
-  execFileSync(path.join(repoRoot, 'node_modules/.bin/tsc'), ['-b', 'packages/store'], {
-    cwd: repoRoot,
-    stdio: 'pipe',
-  });
+  try {
+    execFileSync(path.join(repoRoot, 'node_modules/.bin/tsc'), ['-b', 'packages/store'], {
+      cwd: repoRoot,
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`tsc -b packages/store failed, so the worker scripts are not built:\n${stdout}${stderr}`);
+  }
 }, 120_000);
 
 interface Worker {
