@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../domain/commands.js';
-import { commands, DAY, facts, T0, WEEK } from '../test/builders.js';
+import { commands, DAY, facts, HOUR, T0, WEEK } from '../test/builders.js';
 import { given, refusal } from '../test/spec.js';
 
 const grantedAt = T0 + 60;
@@ -144,6 +144,21 @@ describe('who grants and revokes', () => {
       facts.permissionGranted({ at: T0 + 2 * DAY, permanent: true }),
     ]);
     expect(await g.at(T0 + 2 * DAY).permission()).toEqual({ status: 'permanent' });
+  });
+});
+
+describe('facts of one second', () => {
+  it('a grant and a revoke in the same second leave no permission, whichever arrives first', async () => {
+    const grant = facts.permissionGranted({ at: T0 + HOUR, permanent: true });
+    const revoke = facts.permissionRevoked({ at: T0 + HOUR });
+    for (const [first, second] of [
+      [grant, revoke],
+      [revoke, grant],
+    ] as const) {
+      const g = given([first]);
+      await (await g.engine()).ingest([second]);
+      expect(await g.at(T0 + HOUR).permission()).toEqual({ status: 'no_permission' });
+    }
   });
 });
 

@@ -111,6 +111,11 @@ describe('"if the user declines a permission request, they can still grant calli
       facts.permissionGranted({ at: T0 + HOUR + WEEK, requestId: A }),
     ]);
     expect((await g.at(T0 + HOUR + WEEK).request(A))?.state).toBe('expired');
+    // Meta reported the grant all the same, and Meta wins: the permission holds.
+    expect(await g.at(T0 + HOUR + WEEK).permission()).toEqual({
+      status: 'temporary',
+      expiration_time: T0 + HOUR + 2 * WEEK,
+    });
   });
 
   it('a decline does not revoke a permission the user granted before (callpermit’s choice)', async () => {
