@@ -7,6 +7,8 @@ export default defineProject({
     name: 'store',
     include: ['src/**/*.test.ts'],
     testTimeout: 30000,
+    // Opening PGlite runs initdb in WASM: seconds, more on a busy machine.
+    hookTimeout: 60000,
     // A throwaway PostgreSQL (.ci/pg.sh) unless CALLPERMIT_TEST_PG_URL names one.
     globalSetup: ['src/test/pgGlobalSetup.ts'],
   },
