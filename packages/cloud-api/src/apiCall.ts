@@ -1,19 +1,23 @@
 // Logged Graph API calls → facts. A call only says something happened when Meta accepted it (2xx); the
 // endpoint is recognised from the path, with or without a Graph version or host in front.
-
+import { durationSeconds, type ObservedStatus, type ObservedUsage } from '@callpermit/core';
 import {
   apiCallEntry,
+  type CallPermissionsResponse,
   callPermissionsResponse,
   callRequest,
   callResponse,
   createTemplateRequest,
+  LIMITED_ACTIONS,
   sendMessageRequest,
   sendMessageResponse,
   settingsRequest,
 } from './apiCallSchema.js';
 import type { Batch } from './batch.js';
 import { waId } from './identity.js';
+import { parseInstant } from './instant.js';
 import { check, joinPath, Refusal } from './refusal.js';
+import { toSeconds } from './wire.js';
 
 // [scheme://host]/[vNN.N/]{node}/{edge}[/][?query]
 const GRAPH_PATH =
@@ -27,6 +31,8 @@ interface Call {
   responseBody: unknown;
 }
 
+type At = (...segments: (string | number)[]) => string;
+
 export function translateApiCall(raw: unknown, prefix: string, out: Batch): void {
   const entry = check(apiCallEntry, raw, prefix);
   const status = entry.response.status;
@@ -38,15 +44,14 @@ export function translateApiCall(raw: unknown, prefix: string, out: Batch): void
   }
   const [, node = '', edge = '', query = ''] = match;
   const call: Call = {
-    at: entry.at,
+    at: parseInstant(entry.at),
     node,
     query,
     requestBody: entry.request.body,
     responseBody: entry.response.body,
   };
-  const at = (...segments: (string | number)[]) => joinPath(prefix, segments);
-  const endpoint = `${entry.request.method.toUpperCase()} ${edge}`;
-  switch (endpoint) {
+  const at: At = (...segments) => joinPath(prefix, segments);
+  switch (`${entry.request.method.toUpperCase()} ${edge}`) {
     case 'POST messages':
       sendMessage(call, at, out);
       break;
@@ -67,28 +72,34 @@ export function translateApiCall(raw: unknown, prefix: string, out: Batch): void
   }
 }
 
-type At = (...segments: (string | number)[]) => string;
+/** `to` (a phone number, normalised to a wa_id) wins over `recipient` (a BSUID), as at Meta. */
+function recipientOf(body: { to?: string | undefined; recipient?: string | undefined }): string {
+  return body.to !== undefined ? waId(body.to) : (body.recipient as string);
+}
 
 function sendMessage(call: Call, at: At, out: Batch): void {
   const request = check(sendMessageRequest, call.requestBody, () => at('request', 'body'));
   const response = check(sendMessageResponse, call.responseBody, () => at('response', 'body'));
-  const channel = request.permissionRequest
-    ? 'free_form'
-    : request.template !== undefined && out.templates.has(request.template)
-      ? 'template'
-      : undefined;
-  out.memory.remember(response.messageId, channel ?? 'other', call.at);
+  const messageId = (response.messages[0] as { id: string }).id;
+  const template = request.type === 'template' ? request.template?.name : undefined;
+  const channel =
+    request.interactive?.type === 'call_permission_request'
+      ? 'free_form'
+      : template !== undefined && out.templates.has(template)
+        ? 'template'
+        : undefined;
+  out.memory.remember(messageId, channel ?? 'other', call.at);
   if (channel === undefined) {
     out.ignored++;
     return;
   }
   out.facts.push({
     type: 'RequestSent',
-    pair: { business: call.node, user: response.waId ?? request.user },
+    pair: { business: call.node, user: response.contacts?.[0]?.wa_id ?? recipientOf(request) },
     at: call.at,
-    key: `api:request:${response.messageId}`,
+    key: `api:request:${messageId}`,
     source: out.source,
-    requestId: response.messageId,
+    requestId: messageId,
     channel,
     tentative: false,
   });
@@ -96,7 +107,8 @@ function sendMessage(call: Call, at: At, out: Batch): void {
 
 function createTemplate(call: Call, at: At, out: Batch): void {
   const template = check(createTemplateRequest, call.requestBody, () => at('request', 'body'));
-  if (!template.permission) {
+  // 2025 samples write component types in upper case, 2026 ones in lower case.
+  if (!template.components?.some((c) => c.type.toLowerCase() === 'call_permission_request')) {
     out.ignored++;
     return;
   }
@@ -114,14 +126,15 @@ function createTemplate(call: Call, at: At, out: Batch): void {
 
 function startCall(call: Call, at: At, out: Batch): void {
   const request = check(callRequest, call.requestBody, () => at('request', 'body'));
-  if (request.user === undefined) {
+  if (request.action !== 'connect') {
     out.ignored++;
     return;
   }
-  const callId = check(callResponse, call.responseBody, () => at('response', 'body'));
+  const response = check(callResponse, call.responseBody, () => at('response', 'body'));
+  const callId = (response.calls[0] as { id: string }).id;
   out.facts.push({
     type: 'CallAttempted',
-    pair: { business: call.node, user: request.user },
+    pair: { business: call.node, user: recipientOf(request) },
     at: call.at,
     key: `api:call:${callId}`,
     source: out.source,
@@ -130,7 +143,8 @@ function startCall(call: Call, at: At, out: Batch): void {
 }
 
 function changeSettings(call: Call, at: At, out: Batch): void {
-  const callback = check(settingsRequest, call.requestBody, () => at('request', 'body'));
+  const callback = check(settingsRequest, call.requestBody, () => at('request', 'body')).calling
+    ?.callback_permission_status;
   if (callback === undefined) {
     out.ignored++;
     return;
@@ -151,15 +165,41 @@ function observePermission(call: Call, at: At, out: Batch): void {
   const phone = query.get('user_wa_id');
   const user = phone ? waId(phone) : query.get('recipient');
   if (!user) throw new Refusal(at('request', 'path'), 'needs user_wa_id or recipient in the query');
-  const observed = check(callPermissionsResponse, call.responseBody, () => at('response', 'body'));
+  const body = check(callPermissionsResponse, call.responseBody, () => at('response', 'body'));
+  const status = observedStatus(body);
+  const expiresAt = body.permission.expiration_time;
+  const usage = observedUsage(body);
   out.facts.push({
     type: 'PermissionObserved',
     pair: { business: call.node, user },
     at: call.at,
     key: `observed:${call.node}:${user}:${call.at}`,
     source: out.source,
-    status: observed.status,
-    ...(observed.expiresAt === undefined ? {} : { expiresAt: observed.expiresAt }),
-    ...(observed.usage.length === 0 ? {} : { usage: observed.usage }),
+    status,
+    ...(status !== 'temporary' || expiresAt === undefined ? {} : { expiresAt: toSeconds(expiresAt) }),
+    ...(usage.length === 0 ? {} : { usage }),
   });
+}
+
+/** OpenAPI's `granted` is temporary when it expires and permanent otherwise; pending/denied/expired grant nothing. */
+function observedStatus(body: CallPermissionsResponse): ObservedStatus {
+  const { status, expiration_time } = body.permission;
+  if (status === 'granted') return expiration_time === undefined ? 'permanent' : 'temporary';
+  return status === 'temporary' || status === 'permanent' ? status : 'no_permission';
+}
+
+function observedUsage(body: CallPermissionsResponse): ObservedUsage[] {
+  const usage: ObservedUsage[] = [];
+  for (const action of body.actions ?? []) {
+    if (!LIMITED_ACTIONS.has(action.action_name)) continue;
+    for (const limit of action.limits ?? []) {
+      usage.push({
+        action: action.action_name as ObservedUsage['action'],
+        periodSeconds: durationSeconds(limit.time_period) as number, // checked by the schema
+        maxAllowed: limit.max_allowed,
+        currentUsage: limit.current_usage,
+      });
+    }
+  }
+  return usage;
 }

@@ -1,6 +1,7 @@
 import type { Fact, Instant, SourceRef } from '@callpermit/core';
 import type { MessageMemory } from './memory.js';
 import { Refusal } from './refusal.js';
+import { toSeconds } from './wire.js';
 
 /** The facts of one line being translated, and what the translator knows from earlier lines. */
 export interface Batch {
@@ -12,13 +13,15 @@ export interface Batch {
   readonly templates: Set<string>;
 }
 
-/** An item's own instant, else the instant the webhook was received; neither is a refusal at `path()`. */
+/** An item's own instant (as the `seconds` schema accepted it), else the instant the webhook was received. */
 export function instantOf(
-  own: Instant | undefined,
+  own: string | number | undefined,
   fallback: Instant | undefined,
-  path: () => string,
-): Instant {
-  const at = own ?? fallback;
-  if (at === undefined) throw new Refusal(path(), 'missing, and no received_at to fall back on');
-  return at;
+): Instant | undefined {
+  return own === undefined ? fallback : toSeconds(own);
+}
+
+/** Refuses an item that has no instant of its own when nothing says when the webhook was received. */
+export function missingInstant(path: string): never {
+  throw new Refusal(path, 'missing, and no received_at to fall back on');
 }

@@ -7,30 +7,18 @@ import { instant } from './wire.js';
  */
 export const captureLine = z.compile(
   z
-    .looseObject({
+    .object({
       kind: z.enum(['webhook', 'api_call']).optional(),
       object: z.unknown().optional(),
       received_at: instant.optional(),
       payload: z.unknown().optional(),
     })
-    .transform((line, ctx) => {
-      if (line.kind === 'webhook') {
-        if (line.payload === undefined) {
-          ctx.addIssue({ code: 'custom', path: ['payload'], message: 'missing (the webhook body)' });
-          return z.NEVER;
-        }
-        return { kind: 'webhook' as const, body: line.payload, receivedAt: line.received_at, wrapped: true };
-      }
-      if (line.kind === 'api_call') return { kind: 'api_call' as const };
-      if (line.object === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['kind'],
-          message:
-            "missing: a capture line has kind 'webhook' or 'api_call', or is a webhook body (with object)",
-        });
-        return z.NEVER;
-      }
-      return { kind: 'webhook' as const, body: line as unknown, receivedAt: undefined, wrapped: false };
+    .refine((line) => line.kind !== undefined || line.object !== undefined, {
+      path: ['kind'],
+      message: "missing: a capture line has kind 'webhook' or 'api_call', or is a webhook body (with object)",
+    })
+    .refine((line) => line.kind !== 'webhook' || line.payload !== undefined, {
+      path: ['payload'],
+      message: 'missing (the webhook body)',
     }),
 );

@@ -8,6 +8,7 @@ import {
   policyBook,
 } from '@callpermit/core';
 import { z } from 'zod';
+import { parseInstant } from './instant.js';
 import { check, Refusal } from './refusal.js';
 import { instant } from './wire.js';
 
@@ -51,7 +52,7 @@ const settings = {
   call_attempt_hold_seconds: z.number().int().nonnegative().optional(),
 };
 
-const era = z.strictObject({ effective_from: instant, ...settings });
+const era = z.strictObject({ effective_from: instant.transform(parseInstant), ...settings });
 const business = z.strictObject({ ...settings, eras: z.array(era).optional() });
 const policyFile = z.strictObject({
   ...settings,

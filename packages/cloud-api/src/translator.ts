@@ -2,6 +2,7 @@ import type { SourceRef } from '@callpermit/core';
 import { translateApiCall } from './apiCall.js';
 import type { Batch } from './batch.js';
 import { captureLine } from './captureLine.js';
+import { parseInstant } from './instant.js';
 import { MessageMemory } from './memory.js';
 import type { LineOutcome } from './outcome.js';
 import { check, Refusal } from './refusal.js';
@@ -42,10 +43,10 @@ export class Translator {
       const line = check(captureLine, json, '');
       if (line.kind === 'api_call')
         return this.#run('api_call', ref, (batch) => translateApiCall(json, '', batch));
-      const prefix = line.wrapped ? 'payload' : '';
-      return this.#run('webhook', ref, (batch) =>
-        translateWebhook(line.body, line.receivedAt, prefix, batch),
-      );
+      const receivedAt = line.received_at === undefined ? undefined : parseInstant(line.received_at);
+      // A wrapped webhook's paths start at `payload`; a bare body is the line itself.
+      const [body, prefix] = line.kind === 'webhook' ? [line.payload, 'payload'] : [json, ''];
+      return this.#run('webhook', ref, (batch) => translateWebhook(body, receivedAt, prefix, batch));
     });
   }
 

@@ -1,9 +1,10 @@
 // Meta's webhook bodies → facts. Every entry, change and item is visited (Meta batches them); fields and items
 // that mean nothing to the engine are counted as ignored, never dropped silently.
 import type { Pair } from '@callpermit/core';
-import { type Batch, instantOf } from './batch.js';
+import { type Batch, instantOf, missingInstant } from './batch.js';
 import { check, joinPath } from './refusal.js';
 import {
+  type AccountSettingsValue,
   accountSettingsValue,
   type CallEvent,
   type CallStatus,
@@ -13,8 +14,10 @@ import {
   type MessageStatus,
   type MessagesValue,
   messagesValue,
+  PAIR_CALL_EVENTS,
   webhookBody,
 } from './webhookSchema.js';
+import { either, toSeconds } from './wire.js';
 
 export function translateWebhook(
   body: unknown,
@@ -36,23 +39,9 @@ export function translateWebhook(
         case 'calls':
           callsChange(check(callsValue, change.value, path), receivedAt, path, out);
           break;
-        case 'account_settings_update': {
-          const setting = check(accountSettingsValue, change.value, path);
-          if (setting === undefined) out.ignored++;
-          else {
-            const at = instantOf(setting.at, receivedAt, () => `${path()}.timestamp`);
-            const state = setting.enabled ? 'enabled' : 'disabled';
-            out.facts.push({
-              type: 'CallbackSettingChanged',
-              business: setting.business,
-              enabled: setting.enabled,
-              at,
-              key: `settings:${setting.business}:${at}:callback-${state}`,
-              source: out.source,
-            });
-          }
+        case 'account_settings_update':
+          settingsChange(check(accountSettingsValue, change.value, path), receivedAt, path, out);
           break;
-        }
         default:
           out.ignored++;
       }
@@ -73,7 +62,7 @@ function messagesChange(value: MessagesValue, receivedAt: number | undefined, pa
     messageStatus(
       s,
       business,
-      instantOf(s.at, receivedAt, () => `${path()}.statuses[${i}].timestamp`),
+      instantOf(s.timestamp, receivedAt) ?? missingInstant(`${path()}.statuses[${i}].timestamp`),
       out,
     );
   }
@@ -82,7 +71,7 @@ function messagesChange(value: MessagesValue, receivedAt: number | undefined, pa
     inboundMessage(
       m,
       business,
-      instantOf(m.at, receivedAt, () => `${path()}.messages[${i}].timestamp`),
+      instantOf(m.timestamp, receivedAt) ?? missingInstant(`${path()}.messages[${i}].timestamp`),
       out,
     );
   }
@@ -95,7 +84,7 @@ function messageStatus(s: MessageStatus, business: string, at: number, out: Batc
     out.ignored++;
     return;
   }
-  const pair: Pair = { business, user: s.user };
+  const pair: Pair = { business, user: either(s.recipient_id, s.recipient_user_id) };
   const key = `status:${s.id}:${s.status}`;
   const source = out.source;
   switch (s.status) {
@@ -117,13 +106,15 @@ function messageStatus(s: MessageStatus, business: string, at: number, out: Batc
     case 'read':
       out.facts.push({ type: 'RequestRead', pair, at, key, source, requestId: s.id });
       break;
-    case 'failed':
+    case 'failed': {
+      const errorCode = s.errors?.[0]?.code;
       out.facts.push(
-        s.errorCode === undefined
+        errorCode === undefined
           ? { type: 'RequestFailed', pair, at, key, source, requestId: s.id }
-          : { type: 'RequestFailed', pair, at, key, source, requestId: s.id, errorCode: s.errorCode },
+          : { type: 'RequestFailed', pair, at, key, source, requestId: s.id, errorCode },
       );
       break;
+    }
     default:
       // `played` (voice messages) and statuses Meta may add later.
       out.ignored++;
@@ -131,9 +122,10 @@ function messageStatus(s: MessageStatus, business: string, at: number, out: Batc
 }
 
 function inboundMessage(m: InboundMessage, business: string, at: number, out: Batch): void {
-  const pair: Pair = { business, user: m.user };
+  const pair: Pair = { business, user: either(m.from, m.from_user_id) };
   const source = out.source;
-  const reply = m.reply;
+  const reply =
+    m.interactive?.type === 'call_permission_reply' ? m.interactive.call_permission_reply : undefined;
   if (reply === undefined) {
     out.facts.push({ type: 'UserMessaged', pair, at, key: `user-message:${m.id}`, source, messageId: m.id });
     return;
@@ -142,8 +134,9 @@ function inboundMessage(m: InboundMessage, business: string, at: number, out: Ba
   const automatic = reply.response_source === 'automatic';
   // context.id names what the reply answers: a `wacid.` call (automatic callback grant) or, otherwise, the
   // message it replies to (a `wamid.` permission request). No context: the business profile, or Meta itself.
-  const callId = m.contextId?.startsWith('wacid.') ? m.contextId : undefined;
-  const requestId = callId === undefined ? m.contextId : undefined;
+  const contextId = m.context?.id;
+  const callId = contextId?.startsWith('wacid.') ? contextId : undefined;
+  const requestId = callId === undefined ? contextId : undefined;
   if (reply.response === 'accept') {
     const via =
       requestId !== undefined ? 'request' : callId !== undefined || automatic ? 'callback' : 'profile';
@@ -155,7 +148,9 @@ function inboundMessage(m: InboundMessage, business: string, at: number, out: Ba
       source,
       permanent: reply.is_permanent === true,
       via,
-      ...(reply.expiration_timestamp === undefined ? {} : { expiresAt: reply.expiration_timestamp }),
+      ...(reply.expiration_timestamp === undefined
+        ? {}
+        : { expiresAt: toSeconds(reply.expiration_timestamp) }),
       ...(requestId === undefined ? {} : { requestId }),
       ...(callId === undefined ? {} : { callId }),
     });
@@ -175,14 +170,17 @@ function callsChange(value: CallsValue, receivedAt: number | undefined, path: Pa
   const statuses = value.statuses ?? [];
   if (calls.length + statuses.length === 0) out.ignored++;
   for (let i = 0; i < calls.length; i++) {
-    callEvent(calls[i] as CallEvent, business, receivedAt, () => `${path()}.calls[${i}]`, out);
+    const c = calls[i] as CallEvent;
+    // Only a connected call with start_time or end_time can do without its own or a received instant.
+    const at = instantOf(c.timestamp, receivedAt);
+    callEvent(c, business, at, () => missingInstant(`${path()}.calls[${i}].timestamp`), out);
   }
   for (let i = 0; i < statuses.length; i++) {
     const s = statuses[i] as CallStatus;
     callStatus(
       s,
       business,
-      instantOf(s.at, receivedAt, () => `${path()}.statuses[${i}].timestamp`),
+      instantOf(s.timestamp, receivedAt) ?? missingInstant(`${path()}.statuses[${i}].timestamp`),
       out,
     );
   }
@@ -191,26 +189,26 @@ function callsChange(value: CallsValue, receivedAt: number | undefined, path: Pa
 function callEvent(
   c: CallEvent,
   business: string,
-  receivedAt: number | undefined,
-  path: Path,
+  at: number | undefined,
+  missing: () => never,
   out: Batch,
 ): void {
-  const call = c.pair;
-  if (call === undefined) {
+  if (!PAIR_CALL_EVENTS.has(c.event)) {
     out.ignored++;
     return;
   }
-  const pair: Pair = { business, user: call.user };
+  const userInitiated = c.direction === 'USER_INITIATED';
+  const user = userInitiated ? either(c.from, c.from_user_id) : either(c.to, c.to_user_id);
+  const pair: Pair = { business, user };
   const source = out.source;
-  const when = () => instantOf(call.at, receivedAt, () => `${path()}.timestamp`);
   if (c.event === 'connect') {
     // A business-initiated connect only means Meta is ready for media: the outcome comes later.
-    if (!call.userInitiated) out.ignored++;
+    if (!userInitiated) out.ignored++;
     else
       out.facts.push({
         type: 'UserCalled',
         pair,
-        at: when(),
+        at: at ?? missing(),
         key: `call:${c.id}:user-called`,
         source,
         callId: c.id,
@@ -219,27 +217,29 @@ function callEvent(
   }
   // terminate: start_time/duration exist only when the other side picked up, whatever `status` says (a FAILED
   // call can have connected and then lost its media).
-  if (call.startTime !== undefined || call.duration !== undefined) {
-    const at =
-      call.startTime ??
-      (call.endTime !== undefined && call.duration !== undefined
-        ? call.endTime - call.duration
-        : when() - (call.duration ?? 0));
+  if (c.start_time !== undefined || c.duration !== undefined) {
+    const duration = c.duration === undefined ? 0 : toSeconds(c.duration);
+    const connectedAt =
+      c.start_time !== undefined
+        ? toSeconds(c.start_time)
+        : c.end_time !== undefined
+          ? toSeconds(c.end_time) - duration
+          : (at ?? missing()) - duration;
     out.facts.push({
       type: 'CallConnected',
       pair,
-      at,
+      at: connectedAt,
       key: `call:${c.id}:connected-start`,
       source,
       callId: c.id,
-      direction: call.userInitiated ? 'user_initiated' : 'business_initiated',
+      direction: userInitiated ? 'user_initiated' : 'business_initiated',
       evidence: 'start_time',
     });
-  } else if (!call.userInitiated) {
+  } else if (!userInitiated) {
     out.facts.push({
       type: 'CallUnanswered',
       pair,
-      at: when(),
+      at: at ?? missing(),
       key: `call:${c.id}:terminate`,
       source,
       callId: c.id,
@@ -251,7 +251,7 @@ function callEvent(
 }
 
 function callStatus(s: CallStatus, business: string, at: number, out: Batch): void {
-  const pair: Pair = { business, user: s.user };
+  const pair: Pair = { business, user: either(s.recipient_id, s.recipient_user_id) };
   const source = out.source;
   switch (s.status) {
     case 'ACCEPTED':
@@ -273,4 +273,29 @@ function callStatus(s: CallStatus, business: string, at: number, out: Batch): vo
       // RINGING says nothing the outcome will not say.
       out.ignored++;
   }
+}
+
+function settingsChange(
+  value: AccountSettingsValue,
+  receivedAt: number | undefined,
+  path: Path,
+  out: Batch,
+): void {
+  const settings = value.phone_number_settings;
+  const callback = settings?.calling?.callback_permission_status;
+  if (callback === undefined) {
+    out.ignored++;
+    return;
+  }
+  const business = either(settings?.phone_number_id, value.metadata?.phone_number_id);
+  const at = instantOf(value.timestamp, receivedAt) ?? missingInstant(`${path()}.timestamp`);
+  const enabled = callback === 'ENABLED';
+  out.facts.push({
+    type: 'CallbackSettingChanged',
+    business,
+    enabled,
+    at,
+    key: `settings:${business}:${at}:callback-${enabled ? 'enabled' : 'disabled'}`,
+    source: out.source,
+  });
 }

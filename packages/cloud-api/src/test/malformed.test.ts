@@ -31,7 +31,7 @@ describe('malformed input is refused with the JSON path and the reason', () => {
     expect(new Translator().webhook(body, undefined, 'w')).toEqual({
       kind: 'rejected',
       path: 'entry[0].changes[1].value.statuses[0].timestamp',
-      reason: '"yesterday" is not Unix seconds',
+      reason: 'expected Unix seconds: digits only, at most 11 (more would be milliseconds)',
     });
   });
 
@@ -40,7 +40,19 @@ describe('malformed input is refused with the JSON path and the reason', () => {
       'a millisecond timestamp',
       { timestamp: '1767168000000' },
       'statuses[0].timestamp',
-      '1767168000000 is too large for Unix seconds (milliseconds?)',
+      'expected Unix seconds: digits only, at most 11 (more would be milliseconds)',
+    ],
+    [
+      'a millisecond number',
+      { timestamp: 1767168000000 },
+      'statuses[0].timestamp',
+      'expected Unix seconds, not milliseconds',
+    ],
+    [
+      'a fractional number',
+      { timestamp: 1767168000.5 },
+      'statuses[0].timestamp',
+      'expected whole Unix seconds',
     ],
     [
       'a boolean timestamp',

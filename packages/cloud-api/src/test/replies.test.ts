@@ -172,7 +172,7 @@ describe('call permission replies: variants seen in the field', () => {
     expect(new Translator().webhook(messagesWebhook({ messages: [message] }), undefined, 'r:1')).toEqual({
       kind: 'rejected',
       path: 'entry[0].changes[0].value.messages[0].interactive.call_permission_reply',
-      reason: 'missing (expected object)',
+      reason: 'missing (a call_permission_reply message carries it)',
     });
   });
 
