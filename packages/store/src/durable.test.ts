@@ -4,8 +4,14 @@ import path from 'node:path';
 import { Engine, pairStreamId } from '@callpermit/core';
 import { factsFor, T0, uniquePair } from '@callpermit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultDataDir, migrate, migrations, openStore, storeOptionsFromEnv } from './index.js';
-import { openPglite } from './pgliteClient.js';
+import {
+  defaultDataDir,
+  migrate,
+  migrations,
+  openSqlClient,
+  openStore,
+  storeOptionsFromEnv,
+} from './index.js';
 
 describe('the embedded store on disk', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'callpermit-durable-'));
@@ -59,7 +65,7 @@ describe('the embedded store on disk', () => {
       name: 'a later step',
       statements: ['create table later_step (id integer primary key)'],
     };
-    const client = await openPglite(dataDir);
+    const client = await openSqlClient({ dataDir });
     try {
       expect(await migrate(client)).toBe(migrations.length);
       expect(await migrate(client, [...migrations, next])).toBe(next.version);

@@ -1,6 +1,5 @@
 // The public surface of @callpermit/store: a durable FactStore (PGlite embedded, or PostgreSQL), its inbox
 // of received bodies, and the SQL client port the two drivers implement.
-export { COMMIT_LOCK, SqlFactStore } from './factStore.js';
 export {
   bodyHash,
   type Inbox,
@@ -17,6 +16,7 @@ export type { Row, SqlClient } from './sqlClient.js';
 export {
   DATABASE_URL_ENV,
   defaultDataDir,
+  openSqlClient,
   openStore,
   SqlStore,
   type StoreOptions,

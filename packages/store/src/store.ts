@@ -31,11 +31,19 @@ export function storeOptionsFromEnv(
   return options.databaseUrl === undefined && url ? { ...options, databaseUrl: url } : options;
 }
 
+/**
+ * The SQL client `openStore` would use for these options, unmigrated: PostgreSQL when a URL is given, else
+ * PGlite. For tools that need SQL of their own (a benchmark's floor, an operator's query).
+ */
+export function openSqlClient(options: StoreOptions = {}): Promise<SqlClient> {
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl)
+    : openPglite(options.dataDir ?? defaultDataDir());
+}
+
 /** Opens (creating and migrating as needed) the store: PostgreSQL when a URL is given, else PGlite. */
 export async function openStore(options: StoreOptions = {}): Promise<SqlStore> {
-  const client = options.databaseUrl
-    ? await openPostgres(options.databaseUrl)
-    : await openPglite(options.dataDir ?? defaultDataDir());
+  const client = await openSqlClient(options);
   const location = options.databaseUrl
     ? redactUrl(options.databaseUrl)
     : path.resolve(options.dataDir ?? defaultDataDir());

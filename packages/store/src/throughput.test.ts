@@ -10,9 +10,7 @@ import {
 } from '@callpermit/core';
 import { factsFor, T0, uniqueBusiness } from '@callpermit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, SqlStore } from './index.js';
-import { openPostgres } from './pgClient.js';
-import { openPglite } from './pgliteClient.js';
+import { migrate, openSqlClient, SqlStore } from './index.js';
 import type { SqlClient } from './sqlClient.js';
 import { describeWithPostgres } from './test/postgres.js';
 
@@ -114,11 +112,11 @@ async function over(raw: SqlClient, location: string): Promise<{ store: SqlStore
   return { store: new SqlStore(raw, location), raw };
 }
 
-throughputSuite('PGlite', async () => over(await openPglite('memory://'), 'memory://'));
+throughputSuite('PGlite', async () => over(await openSqlClient({ dataDir: 'memory://' }), 'memory://'));
 
 describeWithPostgres('PostgreSQL', (newDatabase) => {
   throughputSuite('PostgreSQL', async () => {
     const url = await newDatabase();
-    return over(await openPostgres(url), url);
+    return over(await openSqlClient({ databaseUrl: url }), url);
   });
 });
