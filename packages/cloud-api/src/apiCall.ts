@@ -1,6 +1,6 @@
 // Logged Graph API calls → facts. A call only says something happened when Meta accepted it (2xx); the
 // endpoint is recognised from the path, with or without a Graph version or host in front.
-import { durationSeconds, type ObservedStatus, type ObservedUsage } from '@callpermit/core';
+import type { ObservedStatus, ObservedUsage } from '@callpermit/core';
 import {
   apiCallEntry,
   type CallPermissionsResponse,
@@ -9,6 +9,7 @@ import {
   callResponse,
   createTemplateRequest,
   LIMITED_ACTIONS,
+  periodSeconds,
   sendMessageRequest,
   sendMessageResponse,
   settingsRequest,
@@ -195,7 +196,7 @@ function observedUsage(body: CallPermissionsResponse): ObservedUsage[] {
     for (const limit of action.limits ?? []) {
       usage.push({
         action: action.action_name as ObservedUsage['action'],
-        periodSeconds: durationSeconds(limit.time_period) as number, // checked by the schema
+        periodSeconds: periodSeconds(limit.time_period) as number, // checked by the schema
         maxAllowed: limit.max_allowed,
         currentUsage: limit.current_usage,
       });

@@ -67,8 +67,18 @@ export const settingsRequest = z.compile(
 
 export const LIMITED_ACTIONS: ReadonlySet<string> = new Set(['send_call_permission_request', 'start_call']);
 
+const periods = new Map<string, number | undefined>();
+
+/** Seconds in a limit's `time_period`. Meta uses a handful (PT24H, P7D, 24h): each is parsed once. */
+export function periodSeconds(text: string): number | undefined {
+  if (periods.has(text)) return periods.get(text);
+  const seconds = durationSeconds(text);
+  if (periods.size < 256) periods.set(text, seconds);
+  return seconds;
+}
+
 const limit = z.object({
-  time_period: z.string().refine((text) => durationSeconds(text) !== undefined, {
+  time_period: z.string().refine((text) => periodSeconds(text) !== undefined, {
     error: (issue) => `${JSON.stringify(issue.input)} is not a duration (PT24H, P7D or 24h)`,
   }),
   max_allowed: z.number().int().nonnegative(),

@@ -101,7 +101,7 @@ function isoSeconds(text: string): Instant | string {
  * Throws an Error naming the value and the reason.
  */
 export function parseInstant(text: string | number): Instant {
-  const result = typeof text === 'number' ? unixSeconds(text) : parseText(text.trim());
+  const result = instantOrReason(text);
   if (typeof result === 'string') throw new Error(`invalid instant: ${result}`);
   return result;
 }
@@ -112,5 +112,13 @@ function parseText(text: string): Instant | string {
 
 /** Same as parseInstant, returning the reason instead of throwing (for schema refinements). */
 export function instantOrReason(text: string | number): Instant | string {
-  return typeof text === 'number' ? unixSeconds(text) : parseText(text.trim());
+  if (typeof text === 'number') return unixSeconds(text);
+  // A capture line's instant is checked by its schema and then read: remember the last one.
+  if (text !== lastText) {
+    lastText = text;
+    lastResult = parseText(text.trim());
+  }
+  return lastResult;
 }
+let lastText: string | undefined;
+let lastResult: Instant | string = '';
