@@ -189,6 +189,15 @@ describe('callback permission', () => {
     expect(await late.at(T0).permission()).toEqual({ status: 'temporary', expiration_time: T0 + WEEK });
   });
 
+  it('a setting change that arrives late re-judges the user’s call, though other facts came in between', async () => {
+    const g = given([facts.userCalled({ at: T0 })]);
+    const engine = await g.engine();
+    expect(await g.at(T0).permission()).toEqual({ status: 'no_permission' });
+    await engine.ingest([facts.callbackSettingChanged({ at: T0 - 1, enabled: true })]);
+    await engine.ingest([facts.userMessaged({ at: T0 + 10 })]);
+    expect(await g.at(T0 + 20).permission()).toEqual({ status: 'temporary', expiration_time: T0 + WEEK });
+  });
+
   it('an automatic callback grant never downgrades a permanent permission', async () => {
     const g = given([
       facts.callbackSettingChanged({ at: T0 - DAY, enabled: true }),
@@ -210,6 +219,14 @@ describe('PermissionObserved (Meta’s GET response)', () => {
     expect(await g.at(T0 + DAY).permission()).toEqual({ status: 'no_permission' });
     expect((await g.at(T0 + DAY).state()).discrepancies).toEqual([
       { at: T0 + DAY, field: 'permission.status', ours: 'temporary', meta: 'no_permission' },
+    ]);
+  });
+
+  it('an observed permanent permission holds from then on, and the difference is noted', async () => {
+    const g = given([facts.permissionObserved({ at: T0, status: 'permanent' })]);
+    expect(await g.at(T0 + 30 * DAY).permission()).toEqual({ status: 'permanent' });
+    expect((await g.at(T0).state()).discrepancies).toEqual([
+      { at: T0, field: 'permission.status', ours: 'no_permission', meta: 'permanent' },
     ]);
   });
 

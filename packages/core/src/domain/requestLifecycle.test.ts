@@ -85,6 +85,21 @@ describe('"A call permission request expires when any of the following occurs:"'
   });
 });
 
+describe('requests sent in the same second (callpermit’s choice)', () => {
+  it('the later message id is the newer request: its delivery supersedes the other, not the reverse', async () => {
+    const g = given([
+      facts.requestSent({ at: T0, requestId: 'wamid.A' }),
+      facts.requestSent({ at: T0, requestId: 'wamid.B' }),
+      facts.requestDelivered({ at: T0 + 10, requestId: 'wamid.B' }),
+      facts.requestDelivered({ at: T0 + 20, requestId: 'wamid.A' }),
+    ]);
+    expect((await g.at(T0 + 20).requests()).map((r) => [r.id, r.state])).toEqual([
+      ['wamid.A', 'superseded'],
+      ['wamid.B', 'delivered'],
+    ]);
+  });
+});
+
 describe('"if the user declines a permission request, they can still grant calling permission, up until the permission request expires"', () => {
   it('an accept after a decline, before the request expires, moves the request to accepted and grants', async () => {
     const g = given([
@@ -189,6 +204,45 @@ describe('requests(): "The WhatsApp user may approve (temporary or permanent), d
         delivered_at: T0 + 10,
         answered_at: T0 + 20,
         expires_at: T0 + 20 + WEEK,
+      },
+    ]);
+  });
+
+  it('a request known only from its statuses and a reply days later counts from its send, not from the reply', async () => {
+    // Forty user messages in between: the state is pruned now and then, and must keep the message.
+    const chatter = Array.from({ length: 40 }, (_, i) =>
+      facts.userMessaged({ at: T0 + HOUR + i * 3 * HOUR }),
+    );
+    const g = given([
+      facts.requestSent({ at: T0, requestId: A, channel: 'unknown', tentative: true }),
+      deliveredA,
+      ...chatter,
+      facts.permissionDeclined({ at: T0 + 6 * DAY, requestId: A }),
+    ]);
+    expect(await g.at(T0 + 6 * DAY).request(A)).toMatchObject({
+      state: 'declined',
+      sent_at: T0,
+      delivered_at: T0 + 10,
+    });
+    expect((await g.at(T0 + 6 * DAY).action('send_call_permission_request')).limits).toEqual([
+      { time_period: 'PT24H', max_allowed: 1, current_usage: 0 },
+      { time_period: 'P7D', max_allowed: 2, current_usage: 1 },
+    ]);
+  });
+
+  it('old requests stay listed, expired, however many facts follow', async () => {
+    const chatter = Array.from({ length: 70 }, (_, i) =>
+      facts.userMessaged({ at: T0 + DAY + i * 12 * HOUR }),
+    );
+    const g = given([sentA, deliveredA, ...chatter]);
+    expect(await g.at(T0 + 40 * DAY).requests()).toEqual([
+      {
+        id: A,
+        state: 'expired',
+        channel: 'template',
+        sent_at: T0,
+        delivered_at: T0 + 10,
+        expires_at: T0 + 10 + WEEK,
       },
     ]);
   });
