@@ -548,7 +548,12 @@ export function factStoreContract(
         const send = (requestId: string) =>
           ({ type: 'SendPermissionRequest', pair, requestId: id(requestId), channel: 'template' }) as const;
         expect(await engine.execute(send('r1'), T0)).toMatchObject({ ok: true });
-        expect(await engine.execute(send('r1'), T0 + 5)).toEqual({ ok: true, facts: [], replayed: true });
+        expect(await engine.execute(send('r1'), T0 + 5)).toEqual({
+          ok: true,
+          facts: [],
+          replayed: true,
+          at: T0 + 5,
+        });
         expect(await engine.execute(send('r2'), T0 + 10)).toMatchObject({
           ok: false,
           refusal: { code: 138009, retryAt: T0 + DAY },
@@ -576,10 +581,10 @@ export function factStoreContract(
           .filter((x) => x.key.startsWith('command:'))
           .map((x) => x.key);
         expect(keys).toEqual([
-          `command:request:${id('r1')}`,
-          `command:request:${id('r2')}`,
-          `command:call:${id('c1')}`,
-          `command:call:${id('c2')}`,
+          `command:${pairStreamId(pair)}:request:${id('r1')}`,
+          `command:${pairStreamId(pair)}:request:${id('r2')}`,
+          `command:${pairStreamId(pair)}:call:${id('c1')}`,
+          `command:${pairStreamId(pair)}:call:${id('c2')}`,
         ]);
       });
 

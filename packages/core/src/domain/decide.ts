@@ -1,6 +1,7 @@
 import type { Command, Refusal } from './commands.js';
 import { ErrorCode } from './commands.js';
 import type { PairFact, SourceRef } from './facts.js';
+import { pairStreamId } from './pair.js';
 import {
   callLimitUse,
   customerServiceWindowOpen,
@@ -17,6 +18,16 @@ import type { Instant } from './time.js';
 export type Decision =
   | { readonly ok: true; readonly facts: readonly PairFact[] }
   | { readonly ok: false; readonly refusal: Refusal };
+
+/**
+ * The idempotency key of the fact a command records: the same command (same pair and id) run twice records
+ * once; the same id for another pair is another command.
+ */
+export function commandFactKey(command: Command): string {
+  const kind = command.type === 'SendPermissionRequest' ? 'request' : 'call';
+  const id = command.type === 'SendPermissionRequest' ? command.requestId : command.callId;
+  return `command:${pairStreamId(command.pair)}:${kind}:${id}`;
+}
 
 function refuse(code: ErrorCode, title: string, retryAt?: Instant): Decision {
   return { ok: false, refusal: retryAt === undefined ? { code, title } : { code, title, retryAt } };
@@ -85,7 +96,7 @@ export function decide(
               type: 'RequestSent',
               pair: command.pair,
               at,
-              key: `command:request:${command.requestId}`,
+              key: commandFactKey(command),
               source: src,
               requestId: command.requestId,
               channel: command.channel,
@@ -103,7 +114,7 @@ export function decide(
               type: 'CallAttempted',
               pair: command.pair,
               at,
-              key: `command:call:${command.callId}`,
+              key: commandFactKey(command),
               source: src,
               callId: command.callId,
             },

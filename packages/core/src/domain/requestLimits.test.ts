@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../domain/commands.js';
-import { commands, DAY, facts, HOUR, T0, WEEK } from '../test/builders.js';
+import { commands, DAY, facts, HOUR, T0, testPair, WEEK } from '../test/builders.js';
 import { given, refusal } from '../test/spec.js';
+import { pairStreamId } from './pair.js';
 
 const send = (requestId: string, channel: 'template' | 'free_form' = 'template') =>
   commands.sendRequest({ requestId, channel });
@@ -174,9 +175,31 @@ describe('a command is recorded once', () => {
   it('the same request id twice records one request (the key is the command’s)', async () => {
     const g = given([]);
     const first = await g.when(send('wamid.A'), T0).then([sent(T0, 'wamid.A')]);
-    expect(first.ok && first.facts[0]?.key).toBe('command:request:wamid.A');
+    expect(first.ok && first.facts[0]?.key).toBe(`command:${pairStreamId(testPair)}:request:wamid.A`);
     const again = await (await g.engine()).execute(send('wamid.A'), T0 + 5);
-    expect(again).toEqual({ ok: true, facts: [], replayed: true });
+    expect(again).toEqual({ ok: true, facts: [], replayed: true, at: T0 + 5 });
     expect(await g.at(T0 + 5).requests()).toHaveLength(1);
+  });
+});
+
+describe('commands never go back in time', () => {
+  it('the same request id for another pair is another command', async () => {
+    const engine = await given([]).engine();
+    const other = { ...testPair, user: '447700900999' };
+    expect(await engine.execute(send('wamid.A'), T0)).toMatchObject({ ok: true });
+    const second = await engine.execute({ ...send('wamid.A'), pair: other }, T0 + 1);
+    expect(second).toMatchObject({ ok: true, at: T0 + 1 });
+    expect(second.ok && second.facts).toHaveLength(1);
+  });
+
+  it('a request asked for before the pair’s latest fact is decided at that fact, so it cannot break the 24 h limit', async () => {
+    const engine = await given([]).engine();
+    expect(await engine.execute(send('wamid.LATER'), T0 + 100)).toMatchObject({ ok: true, at: T0 + 100 });
+    const earlier = await engine.execute(send('wamid.EARLIER'), T0 + 50);
+    expect(earlier).toMatchObject({
+      ok: false,
+      at: T0 + 100,
+      refusal: { code: ErrorCode.requestLimit, retryAt: T0 + 100 + DAY },
+    });
   });
 });

@@ -1,5 +1,5 @@
 import type { Command } from '../domain/commands.js';
-import { type Decision, decide } from '../domain/decide.js';
+import { commandFactKey, type Decision, decide } from '../domain/decide.js';
 import { applyFact } from '../domain/evolve.js';
 import {
   type BusinessFact,
@@ -45,16 +45,10 @@ export interface IngestResult {
   readonly rejected: readonly RejectedFact[];
 }
 
-export type ExecuteResult = Decision & { readonly replayed?: boolean };
+/** The decision, the instant it was made and recorded at, and whether the command had been recorded before. */
+export type ExecuteResult = Decision & { readonly at: Instant; readonly replayed?: boolean };
 
 const QUERY_EDGE = 99;
-
-/** The fact that a command records, by key: a command run twice records once. */
-function commandKey(command: Command): string {
-  return command.type === 'SendPermissionRequest'
-    ? `command:request:${command.requestId}`
-    : `command:call:${command.callId}`;
-}
 
 interface BusinessEnv {
   readonly version: number;
@@ -169,22 +163,29 @@ export class Engine {
     return { applied: fresh.length - rejected.length, duplicates, rejected };
   }
 
-  /** Decides a command at `at` and records its facts; retried on a concurrent append, so limits hold. */
-  async execute(command: Command, at: Instant): Promise<ExecuteResult> {
+  /**
+   * Decides a command and records its facts; retried on a concurrent append, so limits hold. Commands of a
+   * pair never go back in time: one asked for before the pair's latest fact is decided, and recorded, at that
+   * fact's instant (`ExecuteResult.at`), so it sees every fact already in the log and no later decision can
+   * be broken by it.
+   */
+  async execute(command: Command, asked: Instant): Promise<ExecuteResult> {
     const stream = pairStreamId(command.pair);
     for (let attempt = 1; ; attempt++) {
-      const key = commandKey(command);
-      if ((await this.store.knownKeys([key])).has(key)) return { ok: true, facts: [], replayed: true };
+      const key = commandFactKey(command);
+      if ((await this.store.knownKeys([key])).has(key))
+        return { ok: true, facts: [], replayed: true, at: asked };
       const businessStream = businessStreamId(command.pair.business);
       const heads = await this.store.heads([stream, businessStream]);
       const head = heads.get(stream);
+      const at = Math.max(asked, head?.state?.last?.at ?? asked);
       const env = await this.envFor(command.pair.business, heads.get(businessStream), []);
       const state = await this.stateAt(stream, command.pair, head, at, env);
       const decision = decide(state, command, at, env);
-      if (!decision.ok || decision.facts.length === 0) return decision;
+      if (!decision.ok || decision.facts.length === 0) return { ...decision, at };
       try {
         await this.store.commit([await this.foldCommit(stream, head, decision.facts, env)]);
-        return decision;
+        return { ...decision, at };
       } catch (error) {
         if (
           !(error instanceof ConcurrencyError || error instanceof DuplicateFactError) ||
