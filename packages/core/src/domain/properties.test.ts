@@ -5,7 +5,7 @@ import { Engine } from '../engine/engine.js';
 import { MemoryFactStore } from '../engine/memoryStore.js';
 import { defaultPolicy, type Policy, policyBook, policyFor } from '../policy/policy.js';
 import { factHistoryArb, instantArb, policyArb } from '../test/arbitraries.js';
-import { commands, DAY, facts, HOUR, T0, testPair, WEEK } from '../test/builders.js';
+import { clock, commands, DAY, facts, HOUR, T0, testPair, WEEK } from '../test/builders.js';
 import { ErrorCode } from './commands.js';
 import { decide } from './decide.js';
 import { evolve, fold } from './evolve.js';
@@ -64,9 +64,9 @@ describe('no sequence of accepted commands ever exceeds a limit in any window', 
       while (pending.length > 0 && (pending[0] as Fact).at <= until)
         await engine.ingest([pending.shift() as Fact]);
     };
-    let now = T0;
+    const time = clock(T0);
     for (const [i, [step, a]] of steps.entries()) {
-      now += step;
+      const now = time.advance(step);
       await flush(now);
       const pair = testPair;
       switch (a.kind) {
