@@ -1,8 +1,9 @@
 import type { Benchmark } from './benchmark.js';
 import { coreFold } from './benchmarks/coreFold.js';
+import { replayMemory, replayMemoryRss } from './benchmarks/replayMemory.js';
 
 /**
  * Every benchmark, in run order. Explicit on purpose: adding one is adding a line here.
  * The storage work adds replay.pglite, replay.postgres, append.emmett and query.p99.
  */
-export const benchmarks: readonly Benchmark[] = [coreFold];
+export const benchmarks: readonly Benchmark[] = [coreFold, replayMemory, replayMemoryRss];

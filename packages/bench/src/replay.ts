@@ -1,0 +1,139 @@
+import { fork } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { readCaptureLines, Translator } from '@callpermit/cloud-api';
+import { Engine, type Fact, MemoryFactStore } from '@callpermit/core';
+
+/** What one pass over a capture measured, in a fresh process. */
+export interface PassResult {
+  readonly lines: number;
+  readonly seconds: number;
+  /** Highest resident set size sampled during the pass (bytes). */
+  readonly peakRss: number;
+  readonly facts: number;
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly rejectedLines: number;
+  readonly rejectedFacts: number;
+}
+
+export type PassKind = 'replay' | 'translate' | 'parse';
+
+/** Lines translated before each Engine.ingest: the engine folds each stream's new facts of a batch at once. */
+export const REPLAY_BATCH_LINES = 5000;
+const HORIZON_SECONDS = 8 * 86400;
+
+function lines(path: string) {
+  return readCaptureLines(createReadStream(path, { highWaterMark: 1 << 20 }));
+}
+
+/**
+ * The capture replayed in memory: lines → Translator.line → Engine.ingest in batches over a MemoryFactStore
+ * that forgets facts older than 8 days, so memory follows the pairs, not the file.
+ */
+export async function replayPass(path: string): Promise<PassResult> {
+  const translator = new Translator();
+  const engine = new Engine(new MemoryFactStore({ horizonSeconds: HORIZON_SECONDS }));
+  let count = 0;
+  let facts = 0;
+  let applied = 0;
+  let duplicates = 0;
+  let rejectedLines = 0;
+  let rejectedFacts = 0;
+  let peakRss = process.memoryUsage.rss();
+  let batch: Fact[] = [];
+  let batchLines = 0;
+  const ingest = async () => {
+    const result = await engine.ingest(batch);
+    applied += result.applied;
+    duplicates += result.duplicates;
+    rejectedFacts += result.rejected.length;
+    batch = [];
+    batchLines = 0;
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  };
+  const start = process.hrtime.bigint();
+  for await (const { lineNo, raw } of lines(path)) {
+    count++;
+    const outcome = translator.line(raw, `capture:${lineNo}`);
+    if (outcome.kind === 'rejected') rejectedLines++;
+    else {
+      for (const fact of outcome.facts) batch.push(fact);
+      facts += outcome.facts.length;
+    }
+    if (++batchLines >= REPLAY_BATCH_LINES) await ingest();
+  }
+  if (batchLines > 0) await ingest();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { lines: count, seconds, peakRss, facts, applied, duplicates, rejectedLines, rejectedFacts };
+}
+
+/** For information: the translation alone (JSON.parse and decoding included), without the engine. */
+export async function translatePass(path: string): Promise<PassResult> {
+  const translator = new Translator();
+  let count = 0;
+  let facts = 0;
+  let rejectedLines = 0;
+  let peakRss = process.memoryUsage.rss();
+  const start = process.hrtime.bigint();
+  for await (const { lineNo, raw } of lines(path)) {
+    count++;
+    const outcome = translator.line(raw, `capture:${lineNo}`);
+    if (outcome.kind === 'rejected') rejectedLines++;
+    else facts += outcome.facts.length;
+    if (count % REPLAY_BATCH_LINES === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return {
+    lines: count,
+    seconds,
+    peakRss,
+    facts,
+    applied: 0,
+    duplicates: 0,
+    rejectedLines,
+    rejectedFacts: 0,
+  };
+}
+
+/** The baseline: the same lines streamed the same way, only JSON.parse-d. */
+export async function parsePass(path: string): Promise<PassResult> {
+  let count = 0;
+  let kinds = 0;
+  let peakRss = process.memoryUsage.rss();
+  const start = process.hrtime.bigint();
+  for await (const { raw } of lines(path)) {
+    count++;
+    // Touch the result so the parse cannot be optimised away.
+    if ((JSON.parse(raw) as { kind?: string }).kind === 'webhook') kinds++;
+    if (count % REPLAY_BATCH_LINES === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return {
+    lines: count,
+    seconds,
+    peakRss,
+    facts: kinds,
+    applied: 0,
+    duplicates: 0,
+    rejectedLines: 0,
+    rejectedFacts: 0,
+  };
+}
+
+/** Runs one pass in a fresh Node process, so its peak RSS and its JIT state are its own. */
+export function passInChild(kind: PassKind, path: string): Promise<PassResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL('./replayChild.js', import.meta.url), [kind, path], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    let result: PassResult | undefined;
+    child.on('message', (message) => {
+      result = message as PassResult;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0 && result) resolve(result);
+      else reject(new Error(`${kind} pass over ${path} failed (exit code ${code})`));
+    });
+  });
+}
