@@ -326,8 +326,8 @@ export class BaselineReducer {
 
   private grant(s: BaselineState, permanent: boolean, expiresAt: number, at: number, via: string): void {
     this.expirePermission(s, at);
+    // Every state accepts a grant, permanent ones included: granting again starts afresh.
     if (permanent) {
-      if (s.permission === PERMANENT) return;
       s.permission = PERMANENT;
       s.permissionExpiresAt = null;
     } else {
