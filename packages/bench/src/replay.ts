@@ -9,6 +9,10 @@ export interface PassResult {
   readonly seconds: number;
   /** Highest resident set size sampled during the pass (bytes). */
   readonly peakRss: number;
+  /** Live JS heap after a full garbage collection at the end, with what the pass built still held (bytes). */
+  readonly heapAfterGc: number;
+  /** Streams the engine's store holds at the end (replay only). */
+  readonly streams: number;
   readonly facts: number;
   readonly applied: number;
   readonly duplicates: number;
@@ -64,7 +68,21 @@ export async function replayPass(path: string): Promise<PassResult> {
   }
   if (batchLines > 0) await ingest();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { lines: count, seconds, peakRss, facts, applied, duplicates, rejectedLines, rejectedFacts };
+  const heapAfterGc = liveHeap();
+  // Used after the measurement, so the engine and its store were alive during it.
+  const streams = (await engine.store.streams()).length;
+  return {
+    lines: count,
+    seconds,
+    peakRss,
+    heapAfterGc,
+    streams,
+    facts,
+    applied,
+    duplicates,
+    rejectedLines,
+    rejectedFacts,
+  };
 }
 
 /** For information: the translation alone (JSON.parse and decoding included), without the engine. */
@@ -87,6 +105,8 @@ export async function translatePass(path: string): Promise<PassResult> {
     lines: count,
     seconds,
     peakRss,
+    heapAfterGc: liveHeap(),
+    streams: 0,
     facts,
     applied: 0,
     duplicates: 0,
@@ -112,6 +132,8 @@ export async function parsePass(path: string): Promise<PassResult> {
     lines: count,
     seconds,
     peakRss,
+    heapAfterGc: liveHeap(),
+    streams: 0,
     facts: kinds,
     applied: 0,
     duplicates: 0,
@@ -120,10 +142,19 @@ export async function parsePass(path: string): Promise<PassResult> {
   };
 }
 
+/** The heap still in use once garbage is collected (the child runs with --expose-gc); NaN without gc(). */
+function liveHeap(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return Number.NaN;
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
 /** Runs one pass in a fresh Node process, so its peak RSS and its JIT state are its own. */
 export function passInChild(kind: PassKind, path: string): Promise<PassResult> {
   return new Promise((resolve, reject) => {
     const child = fork(new URL('./replayChild.js', import.meta.url), [kind, path], {
+      execArgv: ['--expose-gc'],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     let result: PassResult | undefined;

@@ -23,12 +23,12 @@ function pass(kind: PassKind, options: CaptureOptions, log: (message: string) =>
       const r = await passInChild(kind, file.path);
       log(
         `${kind} of ${options.lines} lines: ${r.seconds.toFixed(1)} s, ${human(r.lines / r.seconds)} lines/s, ` +
-          `peak RSS ${(r.peakRss / MB).toFixed(0)} MB` +
+          `peak RSS ${(r.peakRss / MB).toFixed(0)} MB, live heap at the end ${(r.heapAfterGc / MB).toFixed(0)} MB` +
           (kind === 'parse'
             ? ''
             : `, ${r.facts} facts, ${r.rejectedLines} lines rejected` +
               (kind === 'replay'
-                ? `; engine: ${r.applied} applied, ${r.duplicates} duplicates, ${r.rejectedFacts} refused`
+                ? `; engine: ${r.applied} applied, ${r.duplicates} duplicates, ${r.rejectedFacts} refused, ${r.streams} streams`
                 : '')),
       );
       if (r.lines !== options.lines) throw new Error(`${kind} read ${r.lines} lines of ${options.lines}`);
@@ -77,7 +77,8 @@ export const replayMemoryRss: Benchmark = {
     const full = await pass('replay', FULL, log);
     log(
       `replay.memory.rss: peak RSS ${(quarter.peakRss / MB).toFixed(0)} MB over ${QUARTER.lines} lines, ` +
-        `${(full.peakRss / MB).toFixed(0)} MB over ${FULL.lines} lines`,
+        `${(full.peakRss / MB).toFixed(0)} MB over ${FULL.lines} lines; live heap at the end ` +
+        `${(quarter.heapAfterGc / MB).toFixed(0)} MB and ${(full.heapAfterGc / MB).toFixed(0)} MB`,
     );
     return result(
       'replay.memory.rss',
