@@ -1,7 +1,6 @@
-import { factStoreContract } from '@callpermit/testing';
+import { describeWithPostgres, factStoreContract } from '@callpermit/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { openStore, type SqlStore } from './index.js';
-import { describeWithPostgres } from './test/postgres.js';
 import { sqlStoreSuite } from './test/sqlStoreSuite.js';
 
 describeWithPostgres('PostgreSQL', (newDatabase) => {

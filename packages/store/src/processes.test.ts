@@ -5,11 +5,10 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Fact } from '@callpermit/core';
-import { T0 } from '@callpermit/testing';
+import { describeWithPostgres, T0 } from '@callpermit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from './index.js';
 import { type ContenderPlan, commandsOf, PHASE_SECONDS, pairsOf } from './test/contender.js';
-import { describeWithPostgres } from './test/postgres.js';
 
 // Real OS processes run the built package (Node 20 cannot run .ts): build it first.
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -81,6 +80,10 @@ describeWithPostgres('two processes against one PostgreSQL', (newDatabase) => {
     const workers = plans.map((plan) => worker('contender.js', [JSON.stringify(plan)]));
     await Promise.all(workers.map((w) => w.line('ready')));
     for (const w of workers) w.child.stdin?.write('go\n');
+    for (let phase = 0; phase < base.phases; phase++) {
+      await Promise.all(workers.map((w) => w.line(`phase${phase}`)));
+      for (const w of workers) w.child.stdin?.write('go\n');
+    }
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
 
     const answers = workers.flatMap((w) => w.lines.filter((l) => 'command' in l)) as {

@@ -8,11 +8,10 @@ import {
   policyFor,
   type StreamCommit,
 } from '@callpermit/core';
-import { factsFor, T0, uniqueBusiness } from '@callpermit/testing';
+import { describeWithPostgres, factsFor, T0, uniqueBusiness } from '@callpermit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openSqlClient, SqlStore } from './index.js';
 import type { SqlClient } from './sqlClient.js';
-import { describeWithPostgres } from './test/postgres.js';
 
 const STREAMS = 100;
 const PER_STREAM = 10;

@@ -28,3 +28,4 @@ export {
 } from './builders.js';
 export { factStoreContract } from './factStoreContract.js';
 export { callbackChanged, DAY, factsFor, T0, testSource, uniqueBusiness, uniquePair } from './facts.js';
+export { describeWithPostgres } from './postgres.js';

@@ -2,6 +2,14 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, inject, it } from 'vitest';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The PostgreSQL server the tests use, or null when none could be started (then `pgError` says why). */
+    pgUrl: string | null;
+    pgError: string | null;
+  }
+}
+
 const inCi = ['true', '1'].includes((process.env.CI ?? '').toLowerCase());
 
 /**

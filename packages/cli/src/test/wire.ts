@@ -237,3 +237,30 @@ export function getPermissions(at: number, response: unknown, user = USER): stri
     response,
   );
 }
+
+/** A plausible history for `pairs` users of the business, interleaved in time: for replay and crash tests. */
+export function syntheticHistory(pairs: number, start: number): { lines: string[]; users: string[] } {
+  const users = Array.from({ length: pairs }, (_, i) => `4477009${String(i).padStart(5, '0')}`);
+  const lines: string[] = [];
+  for (const [i, user] of users.entries()) {
+    const t = start + i * 7;
+    const req = `wamid.REQ${i}`;
+    lines.push(
+      userText(`wamid.IN${i}`, t, user),
+      sendFreeForm(req, t + 10, 200, user),
+      status(req, 'sent', t + 11, user),
+      status(req, i % 5 === 0 ? 'read' : 'delivered', t + 12, user),
+      reply(
+        `wamid.REP${i}`,
+        t + 60,
+        i % 3 === 0
+          ? { response: 'reject', context: req }
+          : { response: 'accept', context: req, permanent: i % 4 === 0, expiration: t + 60 + 604_800 },
+        user,
+      ),
+      callStatus(`wacid.A${i}`, 'ACCEPTED', t + 3600, user),
+      callTerminate(`wacid.M${i}`, t + 7200, 'BUSINESS_INITIATED', undefined, 'COMPLETED', user),
+    );
+  }
+  return { lines, users };
+}

@@ -15,7 +15,7 @@ export interface ContenderPlan {
   readonly t0: Instant;
 }
 
-/** Phases are 8 days apart: longer than every window, so a worker running behind never decides into another phase's windows. */
+/** Phases are 8 days apart: longer than every window, so each phase starts with every limit free. */
 export const PHASE_SECONDS = 8 * 86_400;
 /** Connected-call limit for the run: 2 a day, attempts holding a place (callAttemptHoldSeconds). */
 export const policy = policyBook({ connectedCallLimits: [{ periodSeconds: 86_400, maxAllowed: 2 }] });
@@ -56,10 +56,14 @@ async function main(): Promise<void> {
   const store = await openStore({ databaseUrl: plan.databaseUrl });
   const engine = new Engine(store, { policy });
   const input = createInterface({ input: process.stdin });
+  const go = () => new Promise<void>((resolve) => input.once('line', () => resolve()));
   console.log(JSON.stringify({ ready: true }));
-  await new Promise<void>((resolve) => input.once('line', () => resolve()));
-  input.close();
+  await go();
   for (let phase = 0; phase < plan.phases; phase++) {
+    // Both workers start a phase together: a command is decided at no earlier instant than the pair's latest
+    // fact, so a worker that ran ahead into the next phase would move the other's commands there.
+    console.log(JSON.stringify({ [`phase${phase}`]: true }));
+    await go();
     await engine.ingest(grantsOf(plan, phase));
     const at = plan.t0 + phase * PHASE_SECONDS;
     for (const command of commandsOf(plan, phase)) {
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
       );
     }
   }
+  input.close();
   await store.close();
   console.log(JSON.stringify({ done: true }));
 }

@@ -2,15 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+// The ProvidedContext keys (pgUrl, pgError) are declared beside describeWithPostgres.
+import type {} from '@callpermit/testing';
 import type { TestProject } from 'vitest/node';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The PostgreSQL server the tests use, or null when none could be started (then `pgError` says why). */
-    pgUrl: string | null;
-    pgError: string | null;
-  }
-}
 
 const script = fileURLToPath(new URL('../../../../.ci/pg.sh', import.meta.url));
 

@@ -1,0 +1,127 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '@callpermit/store';
+import { describe, expect, it } from 'vitest';
+import { captureFile, cli } from '../test/harness.js';
+import { BUSINESS, reply, syntheticHistory, USER } from '../test/wire.js';
+
+const T0 = 1_767_168_000;
+const dbDir = () => join(mkdtempSync(join(tmpdir(), 'callpermit-db-')), 'db');
+const at = String(T0 + 5000);
+
+describe('callpermit replay into the embedded store (PGlite)', () => {
+  const { lines, users } = syntheticHistory(40, T0);
+  const bad = [
+    '{"kind":"webhook","received_at":"2026-01-01T00:00:00Z","payload":{"object":"whatsapp_business_account","entry":[{"changes":"x"}]}}',
+    'not json at all',
+  ];
+  const file = captureFile([...lines.slice(0, 100), ...bad, ...lines.slice(100)]);
+  const db = dbDir();
+
+  it('applies the valid lines, keeps the bad ones in the inbox and a rejects file, and exits 3', async () => {
+    const run = await cli(['replay', file, '--db', db, '--json']);
+    expect(run.code).toBe(3);
+    const counts = run.json() as Record<string, number>;
+    expect(counts).toMatchObject({ lines: lines.length + 2, rejected: 2, duplicates: 0 });
+    expect((counts.applied ?? 0) + (counts.ignored ?? 0)).toBe(lines.length);
+    expect(run.stderr).toContain(`${file}:101: `);
+    expect(run.stderr).toContain(`${file}:102: `);
+    const rejects = readFileSync(`${file}.rejects.ndjson`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rejects.map((r) => [r.line, r.raw])).toEqual([
+      [101, bad[0]],
+      [102, bad[1]],
+    ]);
+    expect(rejects.every((r) => typeof r.reason === 'string' && r.reason.length > 0)).toBe(true);
+    const store = await openStore({ dataDir: db });
+    try {
+      expect(await store.inbox.counts()).toMatchObject({
+        rejected: 2,
+        applied: counts.applied,
+        ignored: counts.ignored,
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the same file replayed twice adds nothing', async () => {
+    const run = await cli(['replay', file, '--db', db, '--json']);
+    expect(run.json()).toEqual({
+      lines: lines.length + 2,
+      applied: 0,
+      duplicates: lines.length,
+      ignored: 0,
+      rejected: 2,
+    });
+  });
+
+  it('state and requests give the same answers from the store as from the capture file', async () => {
+    for (const user of [users[0], users[3], users[4], users[39]] as string[]) {
+      for (const cmd of ['state', 'requests']) {
+        const fromStore = await cli([cmd, '--db', db, '--business', BUSINESS, '--user', user, '--at', at]);
+        const fromFile = await cli([cmd, '--from', file, '--business', BUSINESS, '--user', user, '--at', at]);
+        expect(fromStore.code).toBe(0);
+        expect(fromStore.json()).toEqual(fromFile.json());
+      }
+    }
+  });
+
+  it('rebuild re-derives the log from the inbox under a new policy, atomically', async () => {
+    const policy = join(mkdtempSync(join(tmpdir(), 'callpermit-policy-')), 'policy.json');
+    writeFileSync(
+      policy,
+      JSON.stringify({ connected_call_limits: [{ time_period: 'PT24H', max_allowed: 1 }] }),
+    );
+    const user = users[1] as string;
+    const before = await cli(['state', '--db', db, '--business', BUSINESS, '--user', user, '--at', at]);
+    expect(
+      (before.json() as { actions: { limits: { max_allowed: number }[] }[] }).actions[1]?.limits[0]
+        ?.max_allowed,
+    ).toBe(100);
+    const run = await cli(['rebuild', '--db', db, '--policy', policy, '--json']);
+    expect(run.code).toBe(0);
+    expect(run.json()).toMatchObject({ lines: lines.length + 2, rejected: 2, duplicates: 0 });
+    const after = await cli([
+      'state',
+      '--db',
+      db,
+      '--business',
+      BUSINESS,
+      '--user',
+      user,
+      '--at',
+      at,
+      '--policy',
+      policy,
+    ]);
+    const fromFile = await cli([
+      'state',
+      '--from',
+      file,
+      '--business',
+      BUSINESS,
+      '--user',
+      user,
+      '--at',
+      at,
+      '--policy',
+      policy,
+    ]);
+    expect(after.json()).toEqual(fromFile.json());
+    expect(
+      (after.json() as { actions: { can_perform_action: boolean }[] }).actions[1]?.can_perform_action,
+    ).toBe(false);
+  });
+
+  it('a clean replay leaves no rejects file behind', async () => {
+    const clean = captureFile([reply('wamid.R', T0, { response: 'accept', permanent: true }, USER)]);
+    writeFileSync(`${clean}.rejects.ndjson`, 'stale\n');
+    const run = await cli(['replay', clean, '--db', dbDir(), '--json']);
+    expect(run.code).toBe(0);
+    expect(existsSync(`${clean}.rejects.ndjson`)).toBe(false);
+  });
+});
