@@ -16,9 +16,8 @@ import {
 } from './apiCallSchema.js';
 import type { Batch } from './batch.js';
 import { waId } from './identity.js';
-import { parseInstant } from './instant.js';
 import { check, joinPath, Refusal } from './refusal.js';
-import { toSeconds } from './wire.js';
+import { readInstant, toSeconds } from './wire.js';
 
 // [scheme://host]/[vNN.N/]{node}/{edge}[/][?query]
 const GRAPH_PATH =
@@ -45,7 +44,7 @@ export function translateApiCall(raw: unknown, prefix: string, out: Batch): void
   }
   const [, node = '', edge = '', query = ''] = match;
   const call: Call = {
-    at: parseInstant(entry.at),
+    at: readInstant(entry.at, () => joinPath(prefix, ['at'])),
     node,
     query,
     requestBody: entry.request.body,

@@ -112,13 +112,5 @@ function parseText(text: string): Instant | string {
 
 /** Same as parseInstant, returning the reason instead of throwing (for schema refinements). */
 export function instantOrReason(text: string | number): Instant | string {
-  if (typeof text === 'number') return unixSeconds(text);
-  // A capture line's instant is checked by its schema and then read: remember the last one.
-  if (text !== lastText) {
-    lastText = text;
-    lastResult = parseText(text.trim());
-  }
-  return lastResult;
+  return typeof text === 'number' ? unixSeconds(text) : parseText(text.trim());
 }
-let lastText: string | undefined;
-let lastResult: Instant | string = '';

@@ -8,8 +8,8 @@ import {
   policyBook,
 } from '@callpermit/core';
 import { z } from 'zod';
-import { parseInstant } from './instant.js';
-import { check, Refusal } from './refusal.js';
+import { instantOrReason } from './instant.js';
+import { parse, Refusal } from './refusal.js';
 import { instant } from './wire.js';
 
 /** The policy file is wrong at `path` (a JSON path, '' for the whole file) for `reason`. */
@@ -52,7 +52,13 @@ const settings = {
   call_attempt_hold_seconds: z.number().int().nonnegative().optional(),
 };
 
-const era = z.strictObject({ effective_from: instant.transform(parseInstant), ...settings });
+const effectiveFrom = instant.transform((value, ctx) => {
+  const result = instantOrReason(value);
+  if (typeof result === 'number') return result;
+  ctx.addIssue({ code: 'custom', message: result });
+  return z.NEVER;
+});
+const era = z.strictObject({ effective_from: effectiveFrom, ...settings });
 const business = z.strictObject({ ...settings, eras: z.array(era).optional() });
 const policyFile = z.strictObject({
   ...settings,
@@ -92,7 +98,7 @@ const ALWAYS = Number.MIN_SAFE_INTEGER;
 export function parsePolicyFile(json: unknown): PolicyBook {
   let file: z.output<typeof policyFile>;
   try {
-    file = check(policyFile, json, '');
+    file = parse(policyFile, json, '');
   } catch (error) {
     if (error instanceof Refusal) throw new PolicyFileError(error.path, error.reason);
     throw error;

@@ -31,10 +31,18 @@ export function joinPath(prefix: string, segments: readonly PropertyKey[]): stri
 }
 
 /**
- * Validates `value` with `schema`, or throws a Refusal naming the first offending path under `at` (a path, or a
- * function building it: paths are only spelled out when something is wrong).
+ * Validates `value` with a schema without transforms (its input type is its output type), or throws a
+ * Refusal naming the first offending path under `at` (a path, or a function building it: paths are only
+ * spelled out when something is wrong). A valid input is its own parsed value, so `validate` checks it without
+ * building a copy; only a refused value is parsed again for its issues.
  */
-export function check<T>(schema: z.ZodType<T>, value: unknown, at: string | (() => string)): T {
+export function check<T>(schema: z.ZodType<T, T>, value: unknown, at: string | (() => string)): T {
+  if (schema.validate(value)) return value as T;
+  return parse(schema, value, at);
+}
+
+/** Parses `value` with `schema` (transforms included), or throws a Refusal like `check`. */
+export function parse<T>(schema: z.ZodType<T>, value: unknown, at: string | (() => string)): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const prefix = typeof at === 'string' ? at : at();

@@ -2,11 +2,11 @@ import type { SourceRef } from '@callpermit/core';
 import { translateApiCall } from './apiCall.js';
 import type { Batch } from './batch.js';
 import { captureLine } from './captureLine.js';
-import { parseInstant } from './instant.js';
 import { MessageMemory } from './memory.js';
 import type { LineOutcome } from './outcome.js';
 import { check, Refusal } from './refusal.js';
 import { translateWebhook } from './webhook.js';
+import { readInstant } from './wire.js';
 
 export interface TranslatorOptions {
   /** Template names known to carry a call_permission_request component. */
@@ -39,48 +39,59 @@ export class Translator {
     } catch (error) {
       return { kind: 'rejected', path: '', reason: `invalid JSON: ${(error as Error).message}` };
     }
-    return refusing(() => {
+    try {
       const line = check(captureLine, json, '');
-      if (line.kind === 'api_call')
-        return this.#run('api_call', ref, (batch) => translateApiCall(json, '', batch));
-      const receivedAt = line.received_at === undefined ? undefined : parseInstant(line.received_at);
+      if (line.kind === 'api_call') return this.#apiCall(json, ref);
+      const receivedAt =
+        line.received_at === undefined ? undefined : readInstant(line.received_at, receivedAtPath);
       // A wrapped webhook's paths start at `payload`; a bare body is the line itself.
-      const [body, prefix] = line.kind === 'webhook' ? [line.payload, 'payload'] : [json, ''];
-      return this.#run('webhook', ref, (batch) => translateWebhook(body, receivedAt, prefix, batch));
-    });
+      return line.kind === 'webhook'
+        ? this.#webhook(line.payload, receivedAt, 'payload', ref)
+        : this.#webhook(json, receivedAt, '', ref);
+    } catch (error) {
+      return refused(error);
+    }
   }
 
   /** A webhook body exactly as Meta POSTs it; `receivedAt` (Unix s) is the fallback instant for items without a timestamp. */
   webhook(body: unknown, receivedAt: number | undefined, ref: string): LineOutcome {
-    return refusing(() =>
-      this.#run('webhook', ref, (batch) => translateWebhook(body, receivedAt, '', batch)),
-    );
+    try {
+      return this.#webhook(body, receivedAt, '', ref);
+    } catch (error) {
+      return refused(error);
+    }
   }
 
   /** One logged Graph API call: {at, request:{method,path,body?}, response:{status, body?}}; `at` is ISO-8601 or Unix s. */
   apiCall(entry: unknown, ref: string): LineOutcome {
-    return refusing(() => this.#run('api_call', ref, (batch) => translateApiCall(entry, '', batch)));
+    try {
+      return this.#apiCall(entry, ref);
+    } catch (error) {
+      return refused(error);
+    }
   }
 
-  #run(kind: SourceRef['kind'], ref: string, work: (batch: Batch) => void): LineOutcome {
-    const batch: Batch = {
-      source: { kind, ref },
-      facts: [],
-      ignored: 0,
-      memory: this.#memory,
-      templates: this.#templates,
-    };
-    work(batch);
+  #webhook(body: unknown, receivedAt: number | undefined, prefix: string, ref: string): LineOutcome {
+    const batch = this.#batch('webhook', ref);
+    translateWebhook(body, receivedAt, prefix, batch);
     return { kind: 'facts', facts: batch.facts, ignored: batch.ignored };
+  }
+
+  #apiCall(entry: unknown, ref: string): LineOutcome {
+    const batch = this.#batch('api_call', ref);
+    translateApiCall(entry, '', batch);
+    return { kind: 'facts', facts: batch.facts, ignored: batch.ignored };
+  }
+
+  #batch(kind: SourceRef['kind'], ref: string): Batch {
+    return { source: { kind, ref }, facts: [], ignored: 0, memory: this.#memory, templates: this.#templates };
   }
 }
 
-/** A Refusal anywhere in the work refuses the whole line; anything else is a bug and propagates. */
-function refusing(work: () => LineOutcome): LineOutcome {
-  try {
-    return work();
-  } catch (error) {
-    if (error instanceof Refusal) return { kind: 'rejected', path: error.path, reason: error.reason };
-    throw error;
-  }
+const receivedAtPath = () => 'received_at';
+
+/** A Refusal anywhere refuses the whole line (its facts are dropped with it); anything else is a bug. */
+function refused(error: unknown): LineOutcome {
+  if (error instanceof Refusal) return { kind: 'rejected', path: error.path, reason: error.reason };
+  throw error;
 }
