@@ -1,5 +1,5 @@
 // Zod schemas for logged Graph API calls: the envelope, and the request/response bodies of the endpoints
-// callpermit learns from. As for webhooks: only consumed fields are described, other keys are allowed, and
+// callpermit learns from. As for webhooks: only consumed fields are described, unknown keys are allowed, and
 // checks stay inline (no transforms) so zod's compiled fast path covers them.
 import { durationSeconds } from '@callpermit/core';
 import { z } from 'zod';
