@@ -9,6 +9,7 @@ import {
 import type { SqlStore } from '@callpermit/store';
 import { describeRejection, translateCaptures } from './capture.js';
 import { CliFailure, Exit } from './failure.js';
+import { storePolicy } from './storePolicy.js';
 
 export interface History {
   readonly engine: Engine;
@@ -49,7 +50,16 @@ export async function historyFromCapture(
   return { engine, close: async () => {} };
 }
 
-/** A store's history: the engine reads heads and checkpoints, so a query reads O(1) rows. */
-export async function historyFromStore(store: SqlStore, policy: PolicyBook): Promise<History> {
-  return { engine: new Engine(store, { policy }), close: () => store.close() };
+/**
+ * A store's history, under the policy the store was built with: the engine reads heads and checkpoints, so a
+ * query reads O(1) rows.
+ */
+export async function historyFromStore(store: SqlStore, policyFile: string | undefined): Promise<History> {
+  try {
+    const { book } = await storePolicy(store, policyFile, false);
+    return { engine: new Engine(store, { policy: book }), close: () => store.close() };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }

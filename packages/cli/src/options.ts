@@ -13,9 +13,14 @@ export function instantOption(text: string | undefined, now: () => Instant): Ins
   }
 }
 
-/** `--policy FILE`: the policy file (docs/policy.md); the seed's values when absent. */
-export async function policyOption(file: string | undefined): Promise<PolicyBook> {
-  if (file === undefined) return defaultPolicyBook;
+/** A policy file read and checked: its JSON (kept by stores) and the PolicyBook it means. */
+export interface PolicySource {
+  readonly json: unknown;
+  readonly book: PolicyBook;
+}
+
+/** Reads and checks `--policy FILE` (docs/policy.md). */
+export async function readPolicyFile(file: string): Promise<PolicySource> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -30,13 +35,23 @@ export async function policyOption(file: string | undefined): Promise<PolicyBook
   } catch (error) {
     throw new CliFailure(`--policy ${file}: not JSON: ${(error as Error).message}`);
   }
+  return { json, book: policyFromJson(json, `--policy ${file}`) };
+}
+
+/** The PolicyBook of a policy file's JSON; `where` names it in the error. */
+export function policyFromJson(json: unknown, where: string): PolicyBook {
   try {
     return parsePolicyFile(json);
   } catch (error) {
     if (error instanceof PolicyFileError)
-      throw new CliFailure(`--policy ${file}: ${error.path || '(root)'}: ${error.reason}`);
+      throw new CliFailure(`${where}: ${error.path || '(root)'}: ${error.reason}`);
     throw error;
   }
+}
+
+/** `--policy FILE` for a history folded here and now: the seed's values when absent. */
+export async function policyOption(file: string | undefined): Promise<PolicyBook> {
+  return file === undefined ? defaultPolicyBook : (await readPolicyFile(file)).book;
 }
 
 export function systemNow(): Instant {

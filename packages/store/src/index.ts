@@ -18,6 +18,7 @@ export {
   defaultDataDir,
   openSqlClient,
   openStore,
+  type Settings,
   SqlStore,
   type StoreOptions,
   storeOptionsFromEnv,

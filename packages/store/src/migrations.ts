@@ -65,6 +65,11 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'settings: what the log was folded under (the policy)',
+    statements: ['create table settings (name text primary key, value jsonb not null)'],
+  },
 ];
 
 /** Serialises concurrent `openStore` calls on one PostgreSQL database while they migrate. */

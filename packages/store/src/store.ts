@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { FactStore } from '@callpermit/core';
+import { jsonParam } from './codec.js';
 import { COMMIT_LOCK, SqlFactStore } from './factStore.js';
 import { type Inbox, SqlInbox } from './inbox.js';
 import { migrate } from './migrations.js';
@@ -56,6 +57,29 @@ export async function openStore(options: StoreOptions = {}): Promise<SqlStore> {
   return new SqlStore(client, location);
 }
 
+/** Settings read and written inside a unit of work. */
+export interface Settings {
+  get(name: string): Promise<unknown>;
+  put(name: string, value: unknown): Promise<void>;
+}
+
+async function settingIn(client: SqlClient, name: string): Promise<unknown> {
+  const rows = await client.query<{ value: unknown }>('select value from settings where name = $1', [name]);
+  return rows[0]?.value;
+}
+
+function settingsIn(client: SqlClient): Settings {
+  return {
+    get: (name) => settingIn(client, name),
+    put: async (name, value) => {
+      await client.query(
+        'insert into settings (name, value) values ($1, $2::jsonb) on conflict (name) do update set value = excluded.value',
+        [name, jsonParam(value)],
+      );
+    },
+  };
+}
+
 /**
  * The durable store: the FactStore port, the inbox, and all-or-nothing units of work over both.
  * Inside `atomically` and `rebuild` use only the stores handed to the callback: on PGlite (one connection)
@@ -73,6 +97,14 @@ export class SqlStore extends SqlFactStore {
     this.inbox = new SqlInbox(client);
   }
 
+  /**
+   * A named setting the store keeps with its log, e.g. the policy its heads were folded under: a head is only
+   * right for the policy it was folded with, so the policy belongs to the store, not to each query.
+   */
+  async setting(name: string): Promise<unknown> {
+    return settingIn(this.client, name);
+  }
+
   get driver(): SqlClient['driver'] {
     return this.client.driver;
   }
@@ -81,8 +113,8 @@ export class SqlStore extends SqlFactStore {
    * Runs `fn` in one transaction: facts committed through `facts` (e.g. by an Engine over it) and bodies
    * recorded in `inbox` are all stored, or none is when `fn` throws.
    */
-  atomically<T>(fn: (facts: FactStore, inbox: Inbox) => Promise<T>): Promise<T> {
-    return this.client.transaction((tx) => fn(new SqlFactStore(tx), new SqlInbox(tx)));
+  atomically<T>(fn: (facts: FactStore, inbox: Inbox, settings: Settings) => Promise<T>): Promise<T> {
+    return this.client.transaction((tx) => fn(new SqlFactStore(tx), new SqlInbox(tx), settingsIn(tx)));
   }
 
   /**
@@ -91,13 +123,13 @@ export class SqlStore extends SqlFactStore {
    * If `fn` throws, the old log is left as it was. Other writers wait for the commit lock meanwhile; readers
    * on PostgreSQL see the old log until the commit.
    */
-  rebuild<T>(fn: (fresh: FactStore, inbox: Inbox) => Promise<T>): Promise<T> {
+  rebuild<T>(fn: (fresh: FactStore, inbox: Inbox, settings: Settings) => Promise<T>): Promise<T> {
     return this.client.transaction(async (tx) => {
       await tx.query('select pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
       await tx.query('delete from checkpoints');
       await tx.query('delete from heads');
       await tx.query('delete from facts');
-      return fn(new SqlFactStore(tx), new SqlInbox(tx));
+      return fn(new SqlFactStore(tx), new SqlInbox(tx), settingsIn(tx));
     });
   }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Pair, PairState, PolicyBook } from '@callpermit/core';
+import type { Pair, PairState } from '@callpermit/core';
 import { DATABASE_URL_ENV, defaultDataDir } from '@callpermit/store';
 import { Command } from 'commander';
 import { CliFailure } from '../failure.js';
@@ -38,7 +38,7 @@ export function queryCommand(name: string, summary: string): Command {
     .requiredOption('--business <phone_number_id>', 'the business phone number id')
     .requiredOption('--user <wa_id>', "the user's wa_id (or business-scoped user id)")
     .option('--at <time>', 'the instant to answer for: ISO-8601 or Unix seconds (default: now)')
-    .option('--policy <file>', 'policy file (JSON) overriding limits; see docs/policy.md')
+    .option('--policy <file>', "policy file (JSON; docs/policy.md); with a store, must be the store's")
     .option('--strict', 'fail (exit 2) on any bad capture line instead of skipping it');
 }
 
@@ -49,9 +49,8 @@ export async function runQuery(
   answer: (history: History, pair: Pair, at: number) => Promise<unknown>,
 ): Promise<void> {
   const at = instantOption(options.at, io.now);
-  const policy = await policyOption(options.policy);
   const pair = { business: options.business, user: options.user };
-  const history = await openHistory(options, pair, policy, io);
+  const history = await openHistory(options, pair, io);
   try {
     io.stdout(JSON.stringify(await answer(history, pair, at), null, 2));
   } finally {
@@ -60,23 +59,20 @@ export async function runQuery(
 }
 
 /** The history the options name: a capture file (`--from`), else a store (`--db`, `--database-url`, env). */
-async function openHistory(
-  options: QueryOptions,
-  pair: Pair,
-  policy: PolicyBook,
-  io: CliIo,
-): Promise<History> {
+async function openHistory(options: QueryOptions, pair: Pair, io: CliIo): Promise<History> {
   const stores = [options.db, options.databaseUrl].filter((x) => x !== undefined).length;
   if (options.from !== undefined && stores > 0)
     throw new CliFailure('give --from or a store (--db, --database-url), not both');
-  if (options.from !== undefined)
+  if (options.from !== undefined) {
+    const policy = await policyOption(options.policy);
     return historyFromCapture(options.from, pair, policy, options.strict === true, io.stderr);
+  }
   if (stores === 0 && !process.env[DATABASE_URL_ENV] && !existsSync(defaultDataDir())) {
     throw new CliFailure('say where the history is: --from FILE, --db DIR or --database-url URL');
   }
   if (options.db !== undefined && !existsSync(options.db))
     throw new CliFailure(`--db ${options.db}: no such store (run callpermit replay first)`);
-  return historyFromStore(await openStoreOption(options), policy);
+  return historyFromStore(await openStoreOption(options), options.policy);
 }
 
 /** Where Meta's own GET disagreed with callpermit: shown on stderr, since Meta won. */

@@ -4,9 +4,10 @@ import type { InboxEntry, InboxOutcome } from '@callpermit/store';
 import { Command } from 'commander';
 import type { TranslatedLine } from '../capture.js';
 import { ingestLines } from '../lineOutcomes.js';
-import { policyOption } from '../options.js';
+import { readPolicyFile } from '../options.js';
 import { progress } from '../progress.js';
 import { openStoreOption, type StoreFlags } from '../storeOption.js';
+import { POLICY_SETTING, storePolicy } from '../storePolicy.js';
 import type { CliIo } from './query.js';
 import type { ReplayCounts } from './replay.js';
 
@@ -32,10 +33,13 @@ export function rebuildCommand(io: CliIo): Command {
     .description('re-derive all facts from the inbox, atomically (after a rule fix or a policy change)')
     .option('--db <dir>', 'embedded store directory (PGlite; default .callpermit/db)')
     .option('--database-url <url>', 'PostgreSQL URL (or set CALLPERMIT_DATABASE_URL)')
-    .option('--policy <file>', 'policy file (JSON); see docs/policy.md')
+    .option(
+      '--policy <file>',
+      'policy file (JSON; docs/policy.md) to fold under from now on, kept with the store',
+    )
     .option('--json', 'print the counts as one JSON object')
     .action(async (options: RebuildOptions) => {
-      const policy = await policyOption(options.policy);
+      const given = options.policy === undefined ? undefined : await readPolicyFile(options.policy);
       const store = await openStoreOption(options);
       const counts: ReplayCounts = { lines: 0, applied: 0, duplicates: 0, ignored: 0, rejected: 0 };
       try {
@@ -46,7 +50,9 @@ export function rebuildCommand(io: CliIo): Command {
           'lines',
         );
         try {
-          await store.rebuild(async (fresh, inbox) => {
+          const policy = given?.book ?? (await storePolicy(store, undefined, true)).book;
+          await store.rebuild(async (fresh, inbox, settings) => {
+            if (given) await settings.put(POLICY_SETTING, given.json);
             const engine = new Engine(fresh, { policy });
             const translator = new Translator();
             let batch: InboxEntry[] = [];

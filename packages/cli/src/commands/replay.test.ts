@@ -85,19 +85,8 @@ describe('callpermit replay into the embedded store (PGlite)', () => {
     const run = await cli(['rebuild', '--db', db, '--policy', policy, '--json']);
     expect(run.code).toBe(0);
     expect(run.json()).toMatchObject({ lines: lines.length + 2, rejected: 2, duplicates: 0 });
-    const after = await cli([
-      'state',
-      '--db',
-      db,
-      '--business',
-      BUSINESS,
-      '--user',
-      user,
-      '--at',
-      at,
-      '--policy',
-      policy,
-    ]);
+    // The store keeps the policy it was rebuilt under: queries need not repeat it.
+    const after = await cli(['state', '--db', db, '--business', BUSINESS, '--user', user, '--at', at]);
     const fromFile = await cli([
       'state',
       '--from',
@@ -115,6 +104,20 @@ describe('callpermit replay into the embedded store (PGlite)', () => {
     expect(
       (after.json() as { actions: { can_perform_action: boolean }[] }).actions[1]?.can_perform_action,
     ).toBe(false);
+  });
+
+  it("refuses a policy that is not the store's: only rebuild changes it", async () => {
+    const other = join(mkdtempSync(join(tmpdir(), 'callpermit-policy-')), 'other.json');
+    writeFileSync(other, JSON.stringify({ temporary_grant_seconds: 3600 }));
+    for (const args of [
+      ['state', '--db', db, '--business', BUSINESS, '--user', USER, '--policy', other],
+      ['replay', file, '--db', db, '--policy', other],
+    ]) {
+      const run = await cli(args);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`--policy ${other} is not the policy`);
+      expect(run.stderr).toContain('callpermit rebuild --policy');
+    }
   });
 
   it('a clean replay leaves no rejects file behind', async () => {

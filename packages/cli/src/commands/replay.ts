@@ -5,9 +5,9 @@ import { Command } from 'commander';
 import { assertReadable, type TranslatedLine, translateCaptures } from '../capture.js';
 import { CliFailure, Exit } from '../failure.js';
 import { ingestLines } from '../lineOutcomes.js';
-import { policyOption } from '../options.js';
 import { progress } from '../progress.js';
 import { openStoreOption, type StoreFlags } from '../storeOption.js';
+import { POLICY_SETTING, storePolicy } from '../storePolicy.js';
 import type { CliIo } from './query.js';
 
 interface ReplayOptions extends StoreFlags {
@@ -67,12 +67,24 @@ export function replayCommand(io: CliIo): Command {
     .argument('<files...>', 'capture files; - reads stdin')
     .option('--db <dir>', 'embedded store directory (PGlite; default .callpermit/db)')
     .option('--database-url <url>', 'PostgreSQL URL (or set CALLPERMIT_DATABASE_URL)')
-    .option('--policy <file>', 'policy file (JSON); see docs/policy.md')
+    .option(
+      '--policy <file>',
+      "policy file (JSON; docs/policy.md), kept with the store; must match the store's",
+    )
     .option('--json', 'print the counts as one JSON object')
     .action(async (files: string[], options: ReplayOptions) => {
       for (const file of files) await assertReadable(file);
-      const policy = await policyOption(options.policy);
       const store = await openStoreOption(options);
+      const before = await store.inbox.counts();
+      const empty = before.applied + before.duplicate + before.ignored + before.rejected === 0;
+      const { book: policy, save } = await storePolicy(store, options.policy, empty).catch(
+        async (error: unknown) => {
+          await store.close();
+          throw error;
+        },
+      );
+      if (save !== undefined)
+        await store.atomically((_facts, _inbox, settings) => settings.put(POLICY_SETTING, save));
       const counts: ReplayCounts = { lines: 0, applied: 0, duplicates: 0, ignored: 0, rejected: 0 };
       const rejects = new Map<string, RejectsFile>(
         files.map((f) => [
