@@ -30,12 +30,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const results: BenchResult[] = [];
+  let failed = 0;
   for (const b of selected) {
     log(`bench: ${b.name} …`);
-    const r = await b.run(log);
-    log(`bench: ${r.name}: ${r.ours} ${r.unit} vs ${r.baseline} (${r.baseline_name}): ratio ${r.ratio}`);
-    results.push(r);
+    try {
+      const r = await b.run(log);
+      log(`bench: ${r.name}: ${r.ours} ${r.unit} vs ${r.baseline} (${r.baseline_name}): ratio ${r.ratio}`);
+      results.push(r);
+    } catch (error) {
+      // The others still run; the exit code says something is missing from the array.
+      failed++;
+      log(`bench: ${b.name} failed: ${(error as Error).message}`);
+    }
   }
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  return 0;
+  return failed === 0 ? 0 : 1;
 }
