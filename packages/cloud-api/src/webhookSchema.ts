@@ -91,16 +91,18 @@ const callEvent = z
     end_time: seconds.optional(),
     duration: seconds.optional(),
   })
-  .superRefine((c, ctx) => {
-    if (!PAIR_CALL_EVENTS.has(c.event)) return;
-    if (c.direction === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['direction'], message: `required on a ${c.event} event` });
-    } else if (c.direction === 'USER_INITIATED' ? !(c.from ?? c.from_user_id) : !(c.to ?? c.to_user_id)) {
-      // The user is the caller of a user-initiated call and the callee of a business-initiated one.
-      const [key, side] =
-        c.direction === 'USER_INITIATED' ? ['from', 'from or from_user_id'] : ['to', 'to or to_user_id'];
-      ctx.addIssue({ code: 'custom', path: [key], message: `needs ${side}` });
-    }
+  // The user is the caller of a user-initiated call and the callee of a business-initiated one.
+  .refine((c) => !PAIR_CALL_EVENTS.has(c.event) || c.direction !== undefined, {
+    path: ['direction'],
+    message: 'required on connect and terminate events',
+  })
+  .refine((c) => c.direction !== 'USER_INITIATED' || (c.from ?? c.from_user_id) !== undefined, {
+    path: ['from'],
+    message: 'needs from or from_user_id (the caller)',
+  })
+  .refine((c) => c.direction !== 'BUSINESS_INITIATED' || (c.to ?? c.to_user_id) !== undefined, {
+    path: ['to'],
+    message: 'needs to or to_user_id (the callee)',
   });
 export type CallEvent = z.output<typeof callEvent>;
 

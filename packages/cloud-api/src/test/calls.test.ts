@@ -165,7 +165,7 @@ describe('calls webhooks: connected vs unanswered vs rejected (reference §5)', 
     expect(calls({ calls: [noDirection] })).toEqual({
       kind: 'rejected',
       path: 'entry[0].changes[0].value.calls[0].direction',
-      reason: 'required on a terminate event',
+      reason: 'required on connect and terminate events',
     });
   });
 
