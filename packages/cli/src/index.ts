@@ -1,3 +1,6 @@
+export { type TranslatedLine, translateCaptures } from './capture.js';
 export type { CliIo } from './commands/query.js';
 export { CliFailure, Exit } from './failure.js';
 export { main, program } from './main.js';
+export { type ReplayCounts, replayBatch, replayCaptures } from './replayer.js';
+export { openStoreOption } from './storeOption.js';

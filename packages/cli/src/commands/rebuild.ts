@@ -6,10 +6,10 @@ import type { TranslatedLine } from '../capture.js';
 import { ingestLines } from '../lineOutcomes.js';
 import { readPolicyFile } from '../options.js';
 import { progress } from '../progress.js';
+import { emptyCounts, tally } from '../replayer.js';
 import { openStoreOption, type StoreFlags } from '../storeOption.js';
 import { POLICY_SETTING, storePolicy } from '../storePolicy.js';
 import type { CliIo } from './query.js';
-import type { ReplayCounts } from './replay.js';
 
 interface RebuildOptions extends StoreFlags {
   policy?: string;
@@ -41,7 +41,7 @@ export function rebuildCommand(io: CliIo): Command {
     .action(async (options: RebuildOptions) => {
       const given = options.policy === undefined ? undefined : await readPolicyFile(options.policy);
       const store = await openStoreOption(options);
-      const counts: ReplayCounts = { lines: 0, applied: 0, duplicates: 0, ignored: 0, rejected: 0 };
+      const counts = emptyCounts();
       try {
         const before = await store.inbox.counts();
         const bar = progress(
@@ -62,8 +62,7 @@ export function rebuildCommand(io: CliIo): Command {
               const updates: { id: number; outcome: InboxOutcome; reason?: string }[] = [];
               for (const [i, entry] of batch.entries()) {
                 const r = results[i] as (typeof results)[number];
-                counts.lines++;
-                counts[r.outcome === 'duplicate' ? 'duplicates' : r.outcome]++;
+                tally(counts, r);
                 if (r.outcome !== entry.outcome || (r.reason ?? null) !== entry.reason) {
                   updates.push(
                     r.reason === undefined

@@ -1,11 +1,10 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
-import { Engine } from '@callpermit/core';
 import { Command } from 'commander';
-import { assertReadable, type TranslatedLine, translateCaptures } from '../capture.js';
+import { assertReadable, type TranslatedLine } from '../capture.js';
 import { CliFailure, Exit } from '../failure.js';
-import { ingestLines } from '../lineOutcomes.js';
 import { progress } from '../progress.js';
+import { type ReplayCounts, replayCaptures } from '../replayer.js';
 import { openStoreOption, type StoreFlags } from '../storeOption.js';
 import { POLICY_SETTING, storePolicy } from '../storePolicy.js';
 import type { CliIo } from './query.js';
@@ -13,14 +12,6 @@ import type { CliIo } from './query.js';
 interface ReplayOptions extends StoreFlags {
   policy?: string;
   json?: boolean;
-}
-
-export interface ReplayCounts {
-  lines: number;
-  applied: number;
-  duplicates: number;
-  ignored: number;
-  rejected: number;
 }
 
 /** Bad lines of one capture file, kept verbatim beside it: `FILE.rejects.ndjson`. */
@@ -85,7 +76,6 @@ export function replayCommand(io: CliIo): Command {
       );
       if (save !== undefined)
         await store.atomically((_facts, _inbox, settings) => settings.put(POLICY_SETTING, save));
-      const counts: ReplayCounts = { lines: 0, applied: 0, duplicates: 0, ignored: 0, rejected: 0 };
       const rejects = new Map<string, RejectsFile>(
         files.map((f) => [
           f === '-' ? 'stdin' : f,
@@ -93,39 +83,16 @@ export function replayCommand(io: CliIo): Command {
         ]),
       );
       const bar = progress('replay', await totalBytes(files), 'bytes');
+      let counts: ReplayCounts;
       try {
-        for await (const batch of translateCaptures(files)) {
-          const results = await store.atomically(async (facts, inbox) => {
-            const lineResults = await ingestLines(facts, new Engine(facts, { policy }), batch);
-            const receipts = await inbox.record(
-              batch.map((line, i) => {
-                const r = lineResults[i] as (typeof lineResults)[number];
-                const delivery = {
-                  body: line.raw,
-                  source: { file: line.file, line: line.lineNo },
-                  outcome: r.outcome,
-                };
-                return r.reason === undefined ? delivery : { ...delivery, reason: r.reason };
-              }),
-            );
-            return lineResults.map((r, i) =>
-              receipts[i]?.repeated && r.outcome !== 'rejected' ? { outcome: 'duplicate' as const } : r,
-            );
-          });
-          for (const [i, line] of batch.entries()) {
-            const r = results[i] as (typeof results)[number];
-            counts.lines++;
-            if (r.outcome === 'applied') counts.applied++;
-            else if (r.outcome === 'duplicate') counts.duplicates++;
-            else if (r.outcome === 'ignored') counts.ignored++;
-            else {
-              counts.rejected++;
-              io.stderr(r.reason ?? `${line.file}:${line.lineNo}: rejected`);
-              rejects.get(line.file)?.write(line, r.reason ?? 'rejected');
-            }
-            bar.advance(Buffer.byteLength(line.raw) + 1);
+        counts = await replayCaptures(store, files, policy, (line, result) => {
+          if (result.outcome === 'rejected') {
+            const reason = result.reason ?? `${line.file}:${line.lineNo}: rejected`;
+            io.stderr(reason);
+            rejects.get(line.file)?.write(line, reason);
           }
-        }
+          bar.advance(Buffer.byteLength(line.raw) + 1);
+        });
       } finally {
         bar.stop();
         for (const r of rejects.values()) await r.close();
