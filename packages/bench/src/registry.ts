@@ -1,9 +1,16 @@
 import type { Benchmark } from './benchmark.js';
 import { coreFold } from './benchmarks/coreFold.js';
+import { replayPglite, replayPostgres } from './benchmarks/replayDurable.js';
 import { replayMemory, replayMemoryRss } from './benchmarks/replayMemory.js';
 
 /**
  * Every benchmark, in run order. Explicit on purpose: adding one is adding a line here.
  * The storage work adds replay.pglite, replay.postgres, append.emmett and query.p99.
  */
-export const benchmarks: readonly Benchmark[] = [coreFold, replayMemory, replayMemoryRss];
+export const benchmarks: readonly Benchmark[] = [
+  coreFold,
+  replayMemory,
+  replayMemoryRss,
+  replayPglite,
+  replayPostgres,
+];

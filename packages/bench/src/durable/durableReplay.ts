@@ -1,0 +1,108 @@
+import { replayCaptures } from '@callpermit/cli';
+import { defaultPolicyBook } from '@callpermit/core';
+import { openSqlClient, openStore, type SqlClient, type StoreOptions } from '@callpermit/store';
+import { human, seconds } from '../benchmark.js';
+import type { CaptureFile } from '../captureGenerator.js';
+import { deadline, type FreshDatabases } from './databases.js';
+import { createFloorTables, insertBatch, storedBatches } from './floor.js';
+
+/** What one durable replay and its floor measured. */
+export interface DurableReplayMeasure {
+  readonly lines: number;
+  /** Fact rows the replay stored (and the floor wrote again). */
+  readonly facts: number;
+  /** Inbox rows: one per distinct line. */
+  readonly bodies: number;
+  /** Replay transactions (and floor transactions). */
+  readonly batches: number;
+  /** Wall seconds of `replayCaptures`. */
+  readonly replaySeconds: number;
+  /** Seconds spent in the floor's insert transactions (reading the rows back is not counted). */
+  readonly floorSeconds: number;
+}
+
+const PROGRESS_LINES = 100_000;
+
+/**
+ * `callpermit replay` of a capture into a fresh database (`replayCaptures`: translation, engine, one
+ * transaction per batch with the facts and the inbox lines), then the floor: the rows it stored read back
+ * and inserted again, batch for batch, with plain multi-row INSERTs into plain tables of a second fresh
+ * database.
+ */
+export async function measureDurableReplay(
+  databases: FreshDatabases,
+  capture: CaptureFile,
+  log: (message: string) => void,
+  limitSeconds: number,
+): Promise<DurableReplayMeasure> {
+  const where = await databases.create('replay');
+  const replay = await timedReplay(where, capture, log, limitSeconds, databases.label);
+
+  const source = await openSqlClient(where);
+  const floorClient = await openSqlClient(await databases.create('floor'));
+  try {
+    await createFloorTables(floorClient);
+    const floor = await timedFloor(source, floorClient);
+    return { ...replay, ...floor };
+  } finally {
+    await floorClient.close();
+    await source.close();
+  }
+}
+
+async function timedReplay(
+  where: StoreOptions,
+  capture: CaptureFile,
+  log: (message: string) => void,
+  limitSeconds: number,
+  label: string,
+): Promise<{ lines: number; replaySeconds: number }> {
+  const store = await openStore(where);
+  try {
+    const overdue = deadline(`the replay into ${label}`, limitSeconds);
+    let lines = 0;
+    const start = process.hrtime.bigint();
+    const counts = await replayCaptures(store, [capture.path], defaultPolicyBook, () => {
+      if (++lines % PROGRESS_LINES !== 0) return;
+      overdue();
+      const elapsed = seconds(start);
+      log(`  ${lines} lines in ${elapsed.toFixed(1)} s (${human(lines / elapsed)} lines/s)`);
+    });
+    const replaySeconds = seconds(start);
+    log(
+      `  replayed ${counts.lines} lines: ${counts.applied} applied, ${counts.duplicates} duplicates, ` +
+        `${counts.ignored} ignored, ${counts.rejected} rejected`,
+    );
+    if (counts.lines !== capture.lines)
+      throw new Error(`the replay read ${counts.lines} lines of ${capture.lines}`);
+    return { lines: counts.lines, replaySeconds };
+  } finally {
+    await store.close();
+  }
+}
+
+async function timedFloor(
+  source: SqlClient,
+  target: SqlClient,
+): Promise<{ facts: number; bodies: number; batches: number; floorSeconds: number }> {
+  let facts = 0;
+  let bodies = 0;
+  let batches = 0;
+  let floorSeconds = 0;
+  for await (const batch of storedBatches(source)) {
+    const start = process.hrtime.bigint();
+    await insertBatch(target, batch);
+    floorSeconds += seconds(start);
+    facts += batch.facts.length;
+    bodies += batch.inbox.length;
+    batches++;
+  }
+  const [written] = await target.query<{ facts: unknown; bodies: unknown }>(
+    'select (select count(*) from plain_facts) as facts, (select count(*) from plain_inbox) as bodies',
+  );
+  if (Number(written?.facts) !== facts || Number(written?.bodies) !== bodies)
+    throw new Error(
+      `the floor wrote ${written?.facts} facts and ${written?.bodies} bodies of ${facts} and ${bodies}`,
+    );
+  return { facts, bodies, batches, floorSeconds };
+}

@@ -1,0 +1,118 @@
+import { migrate, type Row, type SqlClient } from '@callpermit/store';
+
+/**
+ * The floor of a durable replay: the rows the replay stored, written again with plain multi-row
+ * `INSERT … VALUES` into plain tables of the same columns (no keys, indexes or checks), one transaction per
+ * batch of the replay. What a database must do at least to hold the same data.
+ */
+
+/** The columns the replay's statements write; the rest (position, id, timestamps) are the tables' defaults. */
+const FACT_COLUMNS = ['stream', 'version', 'type', 'at', 'rank', 'key', 'data'] as const;
+const INBOX_COLUMNS = [
+  'hash',
+  'body',
+  'source_file',
+  'source_line',
+  'outcome',
+  'reason',
+  'deliveries',
+] as const;
+
+/** Rows read (and written) per statement: well under PostgreSQL's 65,535 parameters a statement. */
+const PAGE_ROWS = 5000;
+
+/** The rows one replay transaction stored: its facts and its lines in the inbox. */
+export interface StoredBatch {
+  readonly facts: readonly Row[];
+  readonly inbox: readonly Row[];
+}
+
+/** Creates the plain tables in a fresh database: the store's schema, then column-only copies of two tables. */
+export async function createFloorTables(client: SqlClient): Promise<void> {
+  await migrate(client);
+  await client.query('create table plain_facts (like facts including defaults)');
+  await client.query('create table plain_inbox (like inbox including defaults)');
+}
+
+/** One replay batch, written the plain way: multi-row INSERTs in one transaction. */
+export async function insertBatch(client: SqlClient, batch: StoredBatch): Promise<void> {
+  await client.transaction(async (tx) => {
+    await insertRows(tx, 'plain_facts', FACT_COLUMNS, batch.facts, 'data');
+    await insertRows(tx, 'plain_inbox', INBOX_COLUMNS, batch.inbox);
+  });
+}
+
+async function insertRows(
+  client: SqlClient,
+  table: string,
+  columns: readonly string[],
+  rows: readonly Row[],
+  jsonbColumn?: string,
+): Promise<void> {
+  for (let start = 0; start < rows.length; start += PAGE_ROWS) {
+    const page = rows.slice(start, start + PAGE_ROWS);
+    const params: unknown[] = [];
+    const tuples = page.map((row) => {
+      const slots = columns.map((column) => {
+        params.push(row[column]);
+        return column === jsonbColumn ? `$${params.length}::jsonb` : `$${params.length}`;
+      });
+      return `(${slots.join(', ')})`;
+    });
+    await client.query(`insert into ${table} (${columns.join(', ')}) values ${tuples.join(', ')}`, params);
+  }
+}
+
+/**
+ * What a replay stored, batch by batch, read back from its database. Each transaction stamps its rows with
+ * its own `now()` (`facts.recorded_at`, `inbox.received_at`), so grouping by that stamp gives back the
+ * replay's batches exactly. Facts come as JSON text, ready to be sent again.
+ */
+export async function* storedBatches(client: SqlClient): AsyncGenerator<StoredBatch> {
+  const facts = transactions(
+    client,
+    `select position, recorded_at::text as tx, stream, version, type, at, rank, key, data::text as data
+     from facts where position > $1 order by position limit $2`,
+    'position',
+  );
+  let pending = await facts.next();
+  const inbox = transactions(
+    client,
+    `select id, received_at::text as tx, hash, body, source_file, source_line, outcome, reason, deliveries
+     from inbox where id > $1 order by id limit $2`,
+    'id',
+  );
+  for await (const lines of inbox) {
+    let stored: readonly Row[] = [];
+    if (!pending.done && pending.value.tx === lines.tx) {
+      stored = pending.value.rows;
+      pending = await facts.next();
+    }
+    yield { facts: stored, inbox: lines.rows };
+  }
+  if (!pending.done) throw new Error(`facts committed at ${pending.value.tx} belong to no batch of lines`);
+}
+
+/** Rows in `order` order, in pages, grouped by the transaction stamp `tx`. */
+async function* transactions(
+  client: SqlClient,
+  sql: string,
+  order: string,
+): AsyncGenerator<{ tx: string; rows: Row[] }> {
+  let after = 0;
+  let group: { tx: string; rows: Row[] } | undefined;
+  for (;;) {
+    const page = await client.query(sql, [after, PAGE_ROWS]);
+    for (const row of page) {
+      after = Number(row[order]);
+      const tx = row.tx as string;
+      if (group?.tx === tx) group.rows.push(row);
+      else {
+        if (group) yield group;
+        group = { tx, rows: [row] };
+      }
+    }
+    if (page.length < PAGE_ROWS) break;
+  }
+  if (group) yield group;
+}
