@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { readCaptureLines, Translator } from '@callpermit/cloud-api';
-import { Engine, type Fact, MemoryFactStore } from '@callpermit/core';
+import { StreamingReplay } from '@callpermit/core';
 
 /** What one pass over a capture measured, in a fresh process. */
 export interface PassResult {
@@ -22,21 +22,21 @@ export interface PassResult {
 
 export type PassKind = 'replay' | 'translate' | 'parse';
 
-/** Lines translated before each Engine.ingest: the engine folds each stream's new facts of a batch at once. */
-export const REPLAY_BATCH_LINES = 5000;
-const HORIZON_SECONDS = 8 * 86400;
+/** How often (in lines) a pass samples its resident set size. */
+export const SAMPLE_LINES = 5000;
 
 function lines(path: string) {
   return readCaptureLines(createReadStream(path, { highWaterMark: 1 << 20 }));
 }
 
 /**
- * The capture replayed in memory: lines → Translator.line → Engine.ingest in batches over a MemoryFactStore
- * that forgets facts older than 8 days, so memory follows the pairs, not the file.
+ * The capture replayed in memory: lines → Translator.line → StreamingReplay, which folds every pair with an
+ * 8-day reorder window, so memory follows the pairs and the window, not the file. At the end every pair's
+ * state is folded to the last fact.
  */
 export async function replayPass(path: string): Promise<PassResult> {
   const translator = new Translator();
-  const engine = new Engine(new MemoryFactStore({ horizonSeconds: HORIZON_SECONDS }));
+  const replay = new StreamingReplay();
   let count = 0;
   let facts = 0;
   let applied = 0;
@@ -44,33 +44,29 @@ export async function replayPass(path: string): Promise<PassResult> {
   let rejectedLines = 0;
   let rejectedFacts = 0;
   let peakRss = process.memoryUsage.rss();
-  let batch: Fact[] = [];
-  let batchLines = 0;
-  const ingest = async () => {
-    const result = await engine.ingest(batch);
-    applied += result.applied;
-    duplicates += result.duplicates;
-    rejectedFacts += result.rejected.length;
-    batch = [];
-    batchLines = 0;
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  };
   const start = process.hrtime.bigint();
   for await (const { lineNo, raw } of lines(path)) {
     count++;
     const outcome = translator.line(raw, `capture:${lineNo}`);
     if (outcome.kind === 'rejected') rejectedLines++;
     else {
-      for (const fact of outcome.facts) batch.push(fact);
+      for (const fact of outcome.facts) {
+        if (replay.add(fact) === 'buffered') applied++;
+        else rejectedFacts++;
+      }
       facts += outcome.facts.length;
     }
-    if (++batchLines >= REPLAY_BATCH_LINES) await ingest();
+    if (count % SAMPLE_LINES === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }
-  if (batchLines > 0) await ingest();
+  let streams = 0;
+  for (const _ of replay.states()) streams++;
+  duplicates = replay.duplicates;
+  applied -= duplicates;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
   const heapAfterGc = liveHeap();
-  // Used after the measurement, so the engine and its store were alive during it.
-  const streams = (await engine.store.streams()).length;
+  // Used after the measurement, so the replay was alive during it.
+  if (replay.pairCount !== streams) throw new Error('the replay lost pairs');
   return {
     lines: count,
     seconds,
@@ -98,7 +94,7 @@ export async function translatePass(path: string): Promise<PassResult> {
     const outcome = translator.line(raw, `capture:${lineNo}`);
     if (outcome.kind === 'rejected') rejectedLines++;
     else facts += outcome.facts.length;
-    if (count % REPLAY_BATCH_LINES === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    if (count % SAMPLE_LINES === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   return {
@@ -125,7 +121,7 @@ export async function parsePass(path: string): Promise<PassResult> {
     count++;
     // Touch the result so the parse cannot be optimised away.
     if ((JSON.parse(raw) as { kind?: string }).kind === 'webhook') kinds++;
-    if (count % REPLAY_BATCH_LINES === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    if (count % SAMPLE_LINES === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   return {

@@ -31,13 +31,13 @@ export {
   type IngestResult,
   type RejectedFact,
 } from './engine/engine.js';
-export {
-  comparePositions,
-  MemoryFactStore,
-  type MemoryFactStoreOptions,
-  positionOf,
-} from './engine/memoryStore.js';
+export { comparePositions, MemoryFactStore, positionOf } from './engine/memoryStore.js';
 export * from './engine/port.js';
+export {
+  type StreamingOutcome,
+  StreamingReplay,
+  type StreamingReplayOptions,
+} from './engine/streamingReplay.js';
 export {
   type LifecycleTable,
   lifecycleTable,

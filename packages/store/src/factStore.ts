@@ -88,7 +88,6 @@ interface HeadRow {
   version: number;
   state: PairState | null;
   stale_from: unknown;
-  retained_from: unknown;
 }
 
 /**
@@ -111,7 +110,7 @@ export class SqlFactStore implements FactStore {
     const found = new Map<string, StoredHead>();
     if (streams.length === 0) return found;
     const rows = await this.client.query<HeadRow & Record<string, unknown>>(
-      `select stream, version, state, stale_from, retained_from from heads
+      `select stream, version, state, stale_from from heads
        where stream in (select json_array_elements_text($1::json))`,
       [jsonParam(streams)],
     );
@@ -121,7 +120,6 @@ export class SqlFactStore implements FactStore {
         version: numberOf(r.version),
         state: r.state,
         staleFrom: nullableNumber(r.stale_from),
-        retainedFrom: nullableNumber(r.retained_from),
       });
     }
     return found;

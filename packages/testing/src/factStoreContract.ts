@@ -119,7 +119,6 @@ export function factStoreContract(
           version: 2,
           state: freshFold(pair, facts),
           staleFrom: null,
-          retainedFrom: null,
         });
         expect(await store.knownKeys([facts[0]?.key ?? '', 'no-such-key', facts[1]?.key ?? ''])).toEqual(
           new Set(facts.map((x) => x.key)),

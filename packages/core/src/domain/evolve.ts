@@ -11,6 +11,8 @@ import { insertSorted, pruneBefore, removeOne } from './windows.js';
 
 /** How many notices and discrepancies a state keeps: the most recent ones. */
 const KEPT_HISTORY = 50;
+/** How often, in fact time, the fold sweeps records that no longer matter. */
+const SWEEP_SECONDS = 86_400;
 
 function requestMove(rec: RequestRecord, event: RequestEvent): boolean {
   const next = requestTable[rec.lifecycle][event];
@@ -258,18 +260,22 @@ function prune(state: PairState, policy: Policy, at: Instant): void {
   const horizon = at - 2 * longestWindow(policy);
   if ((state.sends[0] ?? Infinity) <= horizon) pruneBefore(state.sends, horizon);
   if ((state.connectedCalls[0] ?? Infinity) <= horizon) pruneBefore(state.connectedCalls, horizon);
-  // Messages never identified as requests, and resolved calls, stop mattering after a while; look now and then.
-  if (state.facts % 32 !== 0) return;
-  const stale = at - 2 * Math.max(policy.requestExpirySeconds, longestWindow(policy));
+  // Messages never identified as requests, and old calls, stop mattering after a while: look once a day of
+  // fact time, so the sweep costs little and even a quiet pair's state stays small.
+  if (state.sweptAt !== null && at - state.sweptAt < SWEEP_SECONDS) return;
+  state.sweptAt = at;
+  const staleMessage = at - 2 * Math.max(policy.requestExpirySeconds, longestWindow(policy));
   for (const id in state.requests) {
     const rec = state.requests[id] as RequestRecord;
-    if (rec.tentative && (rec.sentAt ?? rec.deliveredAt ?? rec.failedAt ?? at) < stale)
+    if (rec.tentative && (rec.sentAt ?? rec.deliveredAt ?? rec.failedAt ?? at) < staleMessage)
       delete state.requests[id];
   }
+  // A call matters while its evidence can still merge (minutes) and its instant can count in a window.
+  const staleCall = at - 2 * longestWindow(policy);
   for (const id in state.calls) {
     const call = state.calls[id] as CallRecord;
     const seen = call.outcomeAt ?? call.attemptedAt;
-    if (seen !== null && seen < stale) delete state.calls[id];
+    if (seen !== null && seen < staleCall) delete state.calls[id];
   }
 }
 
@@ -342,7 +348,14 @@ export function applyFact(state: PairState, fact: PairFact, env: RuleEnv): void 
   }
   prune(state, policy, at);
   state.facts += 1;
-  state.last = { at, rank: factRank(fact.type), key: fact.key };
+  const last = state.last;
+  if (last === null) state.last = { at, rank: factRank(fact.type), key: fact.key };
+  else {
+    // The state is the caller's own: reuse the position object instead of allocating one per fact.
+    last.at = at;
+    last.rank = factRank(fact.type);
+    last.key = fact.key;
+  }
 }
 
 /** Folds facts (in any order; they are sorted here) onto a copy of `state`. */

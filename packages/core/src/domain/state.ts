@@ -86,6 +86,8 @@ export interface PairState {
   notices: Notice[];
   discrepancies: Discrepancy[];
   lastObserved: { at: Instant; status: ObservedStatus } | null;
+  /** When the fold last looked for records that no longer matter (tentative messages, old calls). */
+  sweptAt: Instant | null;
 }
 
 /**
@@ -115,6 +117,7 @@ export function initialPairState(business: string, user: string): PairState {
     notices: [],
     discrepancies: [],
     lastObserved: null,
+    sweptAt: null,
   };
 }
 

@@ -7,7 +7,7 @@ import { type Fact, isBusinessFact, type PairFact } from '../domain/facts.js';
 import { initialPairState, type PairState } from '../domain/state.js';
 import type { Instant } from '../domain/time.js';
 import { factHistoryArb, instantArb } from '../test/arbitraries.js';
-import { T0, testPair, WEEK } from '../test/builders.js';
+import { facts, T0, testPair, WEEK } from '../test/builders.js';
 import { Engine } from './engine.js';
 import { MemoryFactStore } from './memoryStore.js';
 
@@ -158,5 +158,26 @@ describe('the engine folds the set of facts', () => {
       ),
       runs(5),
     );
+  });
+});
+
+describe('a fact the engine cannot apply is refused with its reason, and the rest applies', () => {
+  it('names what is wrong: no instant, no key, no pair', async () => {
+    const engine = new Engine(new MemoryFactStore());
+    const good = facts.permissionGranted({ at: T0, permanent: true });
+    const noInstant = { ...facts.permissionRevoked({ at: T0 + 1 }), at: Number.NaN };
+    const noKey = { ...facts.permissionRevoked({ at: T0 + 2 }), key: '' };
+    const noUser = {
+      ...facts.permissionRevoked({ at: T0 + 3 }),
+      pair: { business: testPair.business, user: '' },
+    };
+    const result = await engine.ingest([good, noInstant, noKey, noUser]);
+    expect(result.applied).toBe(1);
+    expect(result.rejected.map((r) => r.reason)).toEqual([
+      'at: not an instant (NaN)',
+      'key: missing',
+      'pair.user: missing',
+    ]);
+    expect((await engine.callPermissions(testPair, T0 + 10)).permission).toEqual({ status: 'permanent' });
   });
 });

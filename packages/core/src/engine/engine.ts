@@ -5,6 +5,7 @@ import {
   type BusinessFact,
   compareFacts,
   type Fact,
+  factProblem,
   isBusinessFact,
   type PairFact,
 } from '../domain/facts.js';
@@ -93,15 +94,18 @@ export class Engine {
 
   private async tryIngest(facts: readonly Fact[]): Promise<IngestResult> {
     const unique = new Map<string, Fact>();
+    const rejected: RejectedFact[] = [];
     let duplicates = 0;
     for (const f of facts) {
-      if (unique.has(f.key)) duplicates++;
+      const problem = factProblem(f);
+      if (problem !== undefined) rejected.push({ fact: f, reason: problem });
+      else if (unique.has(f.key)) duplicates++;
       else unique.set(f.key, f);
     }
     const known = await this.store.knownKeys([...unique.keys()]);
     duplicates += known.size;
     const fresh = [...unique.values()].filter((f) => !known.has(f.key));
-    if (fresh.length === 0) return { applied: 0, duplicates, rejected: [] };
+    if (fresh.length === 0) return { applied: 0, duplicates, rejected };
 
     const byStream = new Map<string, Fact[]>();
     for (const f of fresh) {
@@ -117,7 +121,6 @@ export class Engine {
 
     const commits: StreamCommit[] = [];
     const invalidations: BusinessInvalidation[] = [];
-    const rejected: RejectedFact[] = [];
     const refoldFrom = new Map<string, Instant>();
     for (const business of businesses) {
       const stream = businessStreamId(business);
@@ -145,22 +148,19 @@ export class Engine {
     for (const [stream, list] of byStream) {
       const { business, user } = parseStreamId(stream);
       if (user === '') continue;
-      const head = heads.get(stream);
-      const accepted: PairFact[] = [];
-      for (const f of list as PairFact[]) {
-        if (head?.retainedFrom != null && f.at < head.retainedFrom) {
-          rejected.push({
-            fact: f,
-            reason: `older than the retained history of ${stream} (before ${head.retainedFrom})`,
-          });
-        } else accepted.push(f);
-      }
-      if (accepted.length === 0) continue;
       const from = refoldFrom.get(business);
-      commits.push(await this.foldCommit(stream, head, accepted, envs.get(business) as RuleEnv, from));
+      commits.push(
+        await this.foldCommit(
+          stream,
+          heads.get(stream),
+          list as PairFact[],
+          envs.get(business) as RuleEnv,
+          from,
+        ),
+      );
     }
     await this.store.commit(commits, invalidations);
-    return { applied: fresh.length - rejected.length, duplicates, rejected };
+    return { applied: fresh.length, duplicates, rejected };
   }
 
   /**

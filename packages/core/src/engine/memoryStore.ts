@@ -29,26 +29,12 @@ interface MemoryStream {
   checkpoints: Checkpoint[];
 }
 
-export interface MemoryFactStoreOptions {
-  /**
-   * Keep only facts within this many seconds of each stream's newest fact (and one checkpoint at the edge),
-   * so memory stays flat over a long replay. A fact older than the horizon can then no longer be applied:
-   * the engine reports it instead. Omit to keep everything.
-   */
-  readonly horizonSeconds?: number;
-}
-
-/** The in-memory store: for embedding, unit speed and streaming replay. Passes the same contract suite. */
+/** The in-memory store: for embedding and unit speed. Passes the same contract suite as the SQL stores. */
 export class MemoryFactStore implements FactStore {
   private readonly byStream = new Map<string, MemoryStream>();
   private readonly keys = new Map<string, string>();
   private position = 0;
   private readonly log: RecordedFact[] = [];
-  private readonly horizon: number | undefined;
-
-  constructor(options: MemoryFactStoreOptions = {}) {
-    this.horizon = options.horizonSeconds;
-  }
 
   async knownKeys(keys: readonly string[]): Promise<ReadonlySet<string>> {
     const known = new Set<string>();
@@ -107,7 +93,7 @@ export class MemoryFactStore implements FactStore {
     let s = this.byStream.get(c.stream);
     if (!s) {
       s = {
-        head: { stream: c.stream, version: 0, state: null, staleFrom: null, retainedFrom: null },
+        head: { stream: c.stream, version: 0, state: null, staleFrom: null },
         facts: [],
         checkpoints: [],
       };
@@ -123,7 +109,7 @@ export class MemoryFactStore implements FactStore {
       };
       this.keys.set(fact.key, c.stream);
       insertByFactOrder(s.facts, recorded);
-      if (this.horizon === undefined) this.log.push(recorded);
+      this.log.push(recorded);
     }
     if (c.dropCheckpointsFrom) {
       const from = c.dropCheckpointsFrom;
@@ -132,34 +118,6 @@ export class MemoryFactStore implements FactStore {
     for (const cp of c.checkpoints) s.checkpoints.push(cp);
     s.checkpoints.sort((a, b) => comparePositions(a.position, b.position));
     s.head = { ...s.head, version, state: c.state, staleFrom: c.state ? null : s.head.staleFrom };
-    this.retain(s);
-  }
-
-  /** With a horizon: forget facts (and their keys) older than the horizon, keeping the checkpoint at the edge. */
-  private retain(s: MemoryStream): void {
-    const last = s.head.state?.last?.at;
-    if (this.horizon === undefined || last === undefined) return;
-    const edge = last - this.horizon;
-    let keep = -1;
-    for (let i = s.checkpoints.length - 1; i >= 0; i--) {
-      if ((s.checkpoints[i] as Checkpoint).position.at < edge) {
-        keep = i;
-        break;
-      }
-    }
-    if (keep < 0) return;
-    const base = s.checkpoints[keep] as Checkpoint;
-    s.checkpoints = s.checkpoints.slice(keep);
-    let drop = 0;
-    while (
-      drop < s.facts.length &&
-      comparePositions(positionOf((s.facts[drop] as RecordedFact).fact), base.position) <= 0
-    ) {
-      this.keys.delete((s.facts[drop] as RecordedFact).fact.key);
-      drop++;
-    }
-    if (drop > 0) s.facts.splice(0, drop);
-    s.head = { ...s.head, retainedFrom: base.position.at };
   }
 
   /** Pair streams re-folded in the same commit already saw the business fact. */
@@ -180,7 +138,7 @@ export class MemoryFactStore implements FactStore {
 
   async readAll(after: number, limit: number): Promise<RecordedFact[]> {
     const out: RecordedFact[] = [];
-    // Positions are dense and start at 1 while nothing is forgotten: index directly.
+    // Positions are dense and start at 1: index directly.
     for (let i = Math.max(0, after); i < this.log.length && out.length < limit; i++)
       out.push(this.log[i] as RecordedFact);
     return out;

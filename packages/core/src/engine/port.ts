@@ -19,8 +19,6 @@ export interface StoredHead {
   readonly state: PairState | null;
   /** Set when a business-level fact changed history from this instant: the state must be re-folded. */
   readonly staleFrom: Instant | null;
-  /** Facts before this instant are no longer held (a store with a retention horizon); null keeps all. */
-  readonly retainedFrom: Instant | null;
 }
 
 /** A pair state after the fact at `position`: a late fact re-folds from the last checkpoint before it. */

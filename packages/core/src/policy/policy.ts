@@ -104,10 +104,17 @@ export function policyFor(book: PolicyBook, business: string): PolicyAt {
   };
 }
 
+const longest = new WeakMap<Policy, number>();
+
 /** The longest window any limit looks back over: facts older than this cannot bind any more. */
 export function longestWindow(policy: Policy): number {
-  let longest = 0;
-  for (const l of policy.requestLimits) longest = Math.max(longest, l.periodSeconds);
-  for (const l of policy.connectedCallLimits) longest = Math.max(longest, l.periodSeconds);
-  return longest;
+  let found = longest.get(policy);
+  if (found === undefined) {
+    found = 0;
+    for (const l of policy.requestLimits) found = Math.max(found, l.periodSeconds);
+    for (const l of policy.connectedCallLimits) found = Math.max(found, l.periodSeconds);
+    // Policies are immutable values, so the answer can be kept with the object.
+    longest.set(policy, found);
+  }
+  return found;
 }

@@ -218,7 +218,6 @@ export function sqlStoreSuite(name: string, store: () => SqlStore): void {
           version: captured.length,
           state: fold(initialPairState(pair.business, pair.user), captured as PairFact[], env),
           staleFrom: null,
-          retainedFrom: null,
         });
         // The Engine keeps working on the rebuilt log.
         const decision = await new Engine(store()).execute(

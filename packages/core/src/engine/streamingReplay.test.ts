@@ -1,0 +1,73 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Fact } from '../domain/facts.js';
+import { factHistoryArb } from '../test/arbitraries.js';
+import { DAY, facts, T0, testPair, WEEK } from '../test/builders.js';
+import { Engine } from './engine.js';
+import { MemoryFactStore } from './memoryStore.js';
+import { StreamingReplay } from './streamingReplay.js';
+
+const REORDER = 2 * DAY;
+
+/** Arrival orders a capture can have: each fact (and each duplicate) late by less than the reorder window. */
+const arrivals = (history: readonly Fact[]) =>
+  fc
+    .tuple(
+      fc.array(fc.integer({ min: 0, max: REORDER - 1 }), {
+        minLength: history.length,
+        maxLength: history.length,
+      }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: REORDER - 1 })), { maxLength: 10 }),
+    )
+    .map(([delays, dupes]) => {
+      const arriving = history.map((fact, i) => ({ fact, arrives: fact.at + (delays[i] ?? 0) }));
+      for (const [pick, delay] of dupes) {
+        const fact = history[pick % Math.max(history.length, 1)];
+        if (fact) arriving.push({ fact, arrives: fact.at + delay });
+      }
+      return arriving.sort((a, b) => a.arrives - b.arrives).map((a) => a.fact);
+    });
+
+describe('StreamingReplay: a whole capture folded in memory with a reorder window', () => {
+  it('gives every pair the state the Engine gives, for any arrival order and duplicates within the window', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        factHistoryArb({ span: 6 * WEEK, maxLength: 60, callbackChanges: true }).chain((history) =>
+          fc.tuple(fc.constant(history), arrivals(history)),
+        ),
+        async ([history, arriving]) => {
+          const replay = new StreamingReplay({ reorderSeconds: REORDER });
+          for (const fact of arriving) expect(replay.add(fact)).toBe('buffered');
+          const engine = new Engine(new MemoryFactStore());
+          await engine.ingest(history);
+          const last = Math.max(T0, ...history.map((f) => f.at));
+          const expected = await engine.state(testPair, last);
+          const streamed = replay.state(testPair.business, testPair.user);
+          if (history.some((f) => 'pair' in f)) expect(streamed).toEqual(expected);
+          expect(replay.duplicates).toBe(arriving.length - history.length);
+        },
+      ),
+      { seed: 20261125, numRuns: 300 },
+    );
+  });
+
+  it('refuses a fact later than the window instead of applying it out of order', () => {
+    const replay = new StreamingReplay({ reorderSeconds: REORDER });
+    expect(replay.add(facts.permissionGranted({ at: T0 + 10 * DAY, permanent: true }))).toBe('buffered');
+    const late = facts.permissionRevoked({ at: T0 + 10 * DAY - REORDER - 1 });
+    expect(replay.add(late)).toBe('too_late');
+    expect(replay.add(facts.permissionRevoked({ at: T0 + 10 * DAY - REORDER }))).toBe('buffered');
+    expect(replay.state(testPair.business, testPair.user)?.permission.status).toBe('permanent');
+  });
+
+  it('keeps memory to the window: facts the watermark has passed are folded, not held', () => {
+    const replay = new StreamingReplay({ reorderSeconds: REORDER });
+    for (let day = 0; day < 60; day++)
+      replay.add(facts.userMessaged({ at: T0 + day * DAY, messageId: `wamid.M${day}` }));
+    const held = (replay as unknown as { pairs: Map<string, Map<string, { buffer: unknown[] }>> }).pairs
+      .get(testPair.business)
+      ?.get(testPair.user)?.buffer.length;
+    expect(held).toBeLessThanOrEqual(REORDER / DAY + REORDER / DAY / 4 + 1);
+    expect(replay.state(testPair.business, testPair.user)?.facts).toBe(60);
+  });
+});
