@@ -1,4 +1,10 @@
-import type { Policy, PolicyAt, WindowLimit } from '../policy/policy.js';
+import {
+  type Policy,
+  type PolicyAt,
+  type PolicyBook,
+  policyFor,
+  type WindowLimit,
+} from '../policy/policy.js';
 import type { PairState } from './state.js';
 import type { Instant } from './time.js';
 import { bindingUntil, countInWindow } from './windows.js';
@@ -8,6 +14,34 @@ export interface RuleEnv {
   readonly policyAt: PolicyAt;
   /** Whether the business number had callback permission enabled at an instant (a business-level fact). */
   readonly callbackEnabledAt: (at: Instant) => boolean;
+}
+
+/** A change of a business number's callback setting: when, and to what. */
+export interface CallbackChange {
+  readonly at: Instant;
+  readonly enabled: boolean;
+}
+
+/**
+ * The rules' environment of one business: its policy over time, and its callback setting over `changes`
+ * (ascending by instant; read on every call, so a caller may append to it). Callback is off until enabled.
+ */
+export function businessRuleEnv(
+  policy: PolicyBook,
+  business: string,
+  changes: readonly CallbackChange[],
+): RuleEnv {
+  return {
+    policyAt: policyFor(policy, business),
+    callbackEnabledAt: (at) => {
+      let enabled = false;
+      for (const c of changes) {
+        if (c.at > at) break;
+        enabled = c.enabled;
+      }
+      return enabled;
+    },
+  };
 }
 
 export type PermissionStatus = 'no_permission' | 'temporary' | 'permanent';

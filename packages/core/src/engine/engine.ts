@@ -10,11 +10,11 @@ import {
   type PairFact,
 } from '../domain/facts.js';
 import { businessStreamId, type Pair, pairStreamId, parseStreamId } from '../domain/pair.js';
-import type { RuleEnv } from '../domain/rules.js';
+import { businessRuleEnv, type RuleEnv } from '../domain/rules.js';
 import { clonePairState, type FoldPosition, initialPairState, type PairState } from '../domain/state.js';
 import type { Instant } from '../domain/time.js';
 import { type CallPermissionsView, callPermissions, type RequestView, requests } from '../domain/views.js';
-import { defaultPolicyBook, type PolicyBook, policyFor } from '../policy/policy.js';
+import { defaultPolicyBook, type PolicyBook } from '../policy/policy.js';
 import { comparePositions, positionOf } from './memoryStore.js';
 import {
   type BusinessInvalidation,
@@ -279,17 +279,7 @@ export class Engine {
       .filter((f) => f.type === 'CallbackSettingChanged')
       .sort(compareFacts)
       .map((f) => ({ at: f.at, enabled: f.type === 'CallbackSettingChanged' && f.enabled }));
-    const env: RuleEnv = {
-      policyAt: policyFor(this.policy, business),
-      callbackEnabledAt: (at) => {
-        let enabled = false;
-        for (const c of changes) {
-          if (c.at > at) break;
-          enabled = c.enabled;
-        }
-        return enabled;
-      },
-    };
+    const env = businessRuleEnv(this.policy, business, changes);
     if (added.length === 0) this.businessEnvs.set(business, { version, env });
     return env;
   }

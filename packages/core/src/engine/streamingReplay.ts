@@ -6,10 +6,10 @@ import {
   isBusinessFact,
   type PairFact,
 } from '../domain/facts.js';
-import type { RuleEnv } from '../domain/rules.js';
+import { businessRuleEnv, type CallbackChange, type RuleEnv } from '../domain/rules.js';
 import { initialPairState, type PairState } from '../domain/state.js';
 import type { Instant } from '../domain/time.js';
-import { defaultPolicyBook, type PolicyBook, policyFor } from '../policy/policy.js';
+import { defaultPolicyBook, type PolicyBook } from '../policy/policy.js';
 
 export interface StreamingReplayOptions {
   readonly policy?: PolicyBook;
@@ -42,7 +42,7 @@ export class StreamingReplay {
   private readonly pairs = new Map<string, Map<string, PairStream>>();
   private pairTotal = 0;
   private duplicateTotal = 0;
-  private readonly callbacks = new Map<string, { at: Instant; enabled: boolean }[]>();
+  private readonly callbacks = new Map<string, CallbackChange[]>();
   /** Business facts are few: their keys are kept to drop duplicates on arrival. */
   private readonly businessKeys = new Set<string>();
   private readonly envs = new Map<string, RuleEnv>();
@@ -97,18 +97,7 @@ export class StreamingReplay {
   ruleEnv(business: string): RuleEnv {
     let env = this.envs.get(business);
     if (!env) {
-      const changes = this.callbackChanges(business);
-      env = {
-        policyAt: policyFor(this.policy, business),
-        callbackEnabledAt: (at) => {
-          let enabled = false;
-          for (const c of changes) {
-            if (c.at > at) break;
-            enabled = c.enabled;
-          }
-          return enabled;
-        },
-      };
+      env = businessRuleEnv(this.policy, business, this.callbackChanges(business));
       this.envs.set(business, env);
     }
     return env;
@@ -124,7 +113,7 @@ export class StreamingReplay {
   }
 
   /** The business's callback changes in time order; the rule environment reads this same array. */
-  private callbackChanges(business: string): { at: Instant; enabled: boolean }[] {
+  private callbackChanges(business: string): CallbackChange[] {
     let changes = this.callbacks.get(business);
     if (!changes) {
       changes = [];
