@@ -1,4 +1,4 @@
-import type { PairFact, Policy, RuleEnv } from '@callpermit/core';
+import { factRank, type PairFact, type Policy, type RuleEnv } from '@callpermit/core';
 
 /*
  * The fold benchmark's baseline: the same per-fact work as core's `applyFact` (the same state fields, the
@@ -22,23 +22,6 @@ const PERMANENT = 2;
 const REVOKED = 3;
 const LAPSED = 4;
 const PERMISSION_NAMES = ['none', 'temporary', 'permanent', 'revoked', 'expired'];
-
-const RANKS: Record<PairFact['type'], number> = {
-  RequestSent: 1,
-  RequestDelivered: 2,
-  RequestRead: 3,
-  RequestFailed: 4,
-  UserMessaged: 5,
-  UserCalled: 5,
-  CallAttempted: 6,
-  CallConnected: 7,
-  CallRejected: 8,
-  CallUnanswered: 9,
-  PermissionGranted: 10,
-  PermissionDeclined: 11,
-  PermissionRevoked: 12,
-  PermissionObserved: 13,
-};
 
 interface Req {
   id: string;
@@ -228,7 +211,7 @@ export class BaselineReducer {
     this.prune(s, at);
     s.facts += 1;
     s.lastAt = at;
-    s.lastRank = RANKS[f.type];
+    s.lastRank = factRank(f.type);
     s.lastKey = f.key;
   }
 
