@@ -11,6 +11,8 @@ export interface PassResult {
   readonly peakRss: number;
   /** Live JS heap after a full garbage collection at the end, with what the pass built still held (bytes). */
   readonly heapAfterGc: number;
+  /** Highest live heap (after a full collection) sampled every LIVE_SAMPLE_LINES lines: replay-live only. */
+  readonly peakLiveHeap: number;
   /** Streams the engine's store holds at the end (replay only). */
   readonly streams: number;
   readonly facts: number;
@@ -20,7 +22,10 @@ export interface PassResult {
   readonly rejectedFacts: number;
 }
 
-export type PassKind = 'replay' | 'translate' | 'parse';
+export type PassKind = 'replay' | 'replay-live' | 'translate' | 'parse';
+
+/** The memory pass collects garbage this often to see what the replay really holds (not timed). */
+export const LIVE_SAMPLE_LINES = 25_000;
 
 /** How often (in lines) a pass samples its resident set size. */
 export const SAMPLE_LINES = 5000;
@@ -34,7 +39,7 @@ function lines(path: string) {
  * 8-day reorder window, so memory follows the pairs and the window, not the file. At the end every pair's
  * state is folded to the last fact.
  */
-export async function replayPass(path: string): Promise<PassResult> {
+export async function replayPass(path: string, sampleLive = false): Promise<PassResult> {
   const translator = new Translator();
   const replay = new StreamingReplay();
   let count = 0;
@@ -44,6 +49,7 @@ export async function replayPass(path: string): Promise<PassResult> {
   let rejectedLines = 0;
   let rejectedFacts = 0;
   let peakRss = process.memoryUsage.rss();
+  let peakLiveHeap = 0;
   const start = process.hrtime.bigint();
   for await (const { lineNo, raw } of lines(path)) {
     count++;
@@ -57,6 +63,7 @@ export async function replayPass(path: string): Promise<PassResult> {
       facts += outcome.facts.length;
     }
     if (count % SAMPLE_LINES === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    if (sampleLive && count % LIVE_SAMPLE_LINES === 0) peakLiveHeap = Math.max(peakLiveHeap, liveHeap());
   }
   let streams = 0;
   for (const _ of replay.states()) streams++;
@@ -72,6 +79,7 @@ export async function replayPass(path: string): Promise<PassResult> {
     seconds,
     peakRss,
     heapAfterGc,
+    peakLiveHeap: Math.max(peakLiveHeap, heapAfterGc),
     streams,
     facts,
     applied,
@@ -102,6 +110,7 @@ export async function translatePass(path: string): Promise<PassResult> {
     seconds,
     peakRss,
     heapAfterGc: liveHeap(),
+    peakLiveHeap: Number.NaN,
     streams: 0,
     facts,
     applied: 0,
@@ -129,6 +138,7 @@ export async function parsePass(path: string): Promise<PassResult> {
     seconds,
     peakRss,
     heapAfterGc: liveHeap(),
+    peakLiveHeap: Number.NaN,
     streams: 0,
     facts: kinds,
     applied: 0,

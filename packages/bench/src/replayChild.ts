@@ -2,7 +2,8 @@
 import { type PassKind, type PassResult, parsePass, replayPass, translatePass } from './replay.js';
 
 const passes: Record<PassKind, (path: string) => Promise<PassResult>> = {
-  replay: replayPass,
+  replay: (path) => replayPass(path),
+  'replay-live': (path) => replayPass(path, true),
   translate: translatePass,
   parse: parsePass,
 };
