@@ -443,3 +443,18 @@ describe('callpermit: bad input and bad invocations', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('callpermit --help', () => {
+  it.each([[[]], [['state']], [['requests']], [['replay']], [['rebuild']]])(
+    '%j --help explains the options and exits 0',
+    async (args) => {
+      const run = await cli([...args, '--help']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: callpermit/);
+      if (args.length > 0) expect(run.stdout).toContain('--');
+      else
+        for (const command of ['state', 'requests', 'replay', 'rebuild'])
+          expect(run.stdout).toContain(command);
+    },
+  );
+});
