@@ -1,5 +1,7 @@
 import type { Benchmark } from './benchmark.js';
+import { appendEmmett } from './benchmarks/appendEmmett.js';
 import { coreFold } from './benchmarks/coreFold.js';
+import { queryP99 } from './benchmarks/queryP99.js';
 import { replayPglite, replayPostgres } from './benchmarks/replayDurable.js';
 import { replayMemory, replayMemoryHeap } from './benchmarks/replayMemory.js';
 
@@ -13,4 +15,6 @@ export const benchmarks: readonly Benchmark[] = [
   replayMemoryHeap,
   replayPglite,
   replayPostgres,
+  appendEmmett,
+  queryP99,
 ];

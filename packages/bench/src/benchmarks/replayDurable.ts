@@ -1,10 +1,8 @@
 import { type Benchmark, human, result } from '../benchmark.js';
-import { type CaptureOptions, cachedCapture } from '../captureGenerator.js';
+import { cachedCapture } from '../captureGenerator.js';
 import { type Driver, withFreshDatabases } from '../durable/databases.js';
-import { measureDurableReplay } from '../durable/durableReplay.js';
+import { REPLAY_CAPTURE as CAPTURE, measureDurableReplay } from '../durable/durableReplay.js';
 
-/** The capture replay.memory replays: 1M lines over 10,000 pairs. */
-const CAPTURE: CaptureOptions = { lines: 1_000_000, pairs: 10_000, seed: 1 };
 /** A replay that has not finished by then is stopped and the benchmark fails (about 4× the expected time). */
 const LIMIT_SECONDS = 900;
 

@@ -2,9 +2,12 @@ import { replayCaptures } from '@callpermit/cli';
 import { defaultPolicyBook } from '@callpermit/core';
 import { openSqlClient, openStore, type SqlClient, type StoreOptions } from '@callpermit/store';
 import { human, seconds } from '../benchmark.js';
-import type { CaptureFile } from '../captureGenerator.js';
+import type { CaptureFile, CaptureOptions } from '../captureGenerator.js';
 import { deadline, type FreshDatabases } from './databases.js';
 import { createFloorTables, insertBatch, storedBatches } from './floor.js';
+
+/** The capture the replay benchmarks use (replay.memory's too): 1M lines over 10,000 pairs, seed 1. */
+export const REPLAY_CAPTURE: CaptureOptions = { lines: 1_000_000, pairs: 10_000, seed: 1 };
 
 /** What one durable replay and its floor measured. */
 export interface DurableReplayMeasure {
