@@ -6,27 +6,55 @@ export interface Progress {
   stop(): void;
 }
 
+export type ProgressUnit = 'bytes' | 'lines';
+
+function amount(value: number, unit: ProgressUnit): string {
+  return unit === 'bytes' ? `${(value / 1e6).toFixed(1)} MB` : `${Math.round(value)}`;
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '…';
+  const s = Math.round(seconds);
+  return s < 60
+    ? `${s}s`
+    : s < 3600
+      ? `${Math.floor(s / 60)}m${s % 60}s`
+      : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}
+
+/**
+ * Work arrives in batches (a transaction at a time), so the rate and ETA are the run's average so far, not
+ * the library's moving window, which swings between batches.
+ */
 export function progress(
   label: string,
   total: number,
-  unit: string,
+  unit: ProgressUnit,
   stream: NodeJS.WriteStream = process.stderr,
 ): Progress {
   if (!stream.isTTY || total <= 0) return { advance: () => {}, stop: () => {} };
   const bar = new SingleBar({
     stream,
-    format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {speed} ${unit}/s | ETA {eta_formatted}`,
+    format: `${label} [{bar}] {percentage}% | {done} of {all} | {rate}/s | ETA {left}`,
     hideCursor: true,
-    etaBuffer: 50,
   });
   const started = Date.now();
-  bar.start(total, 0, { speed: 0 });
   let done = 0;
+  const payload = () => {
+    const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+    const rate = done / seconds;
+    return {
+      done: amount(done, unit),
+      all: amount(total, unit),
+      rate: unit === 'bytes' ? `${(rate / 1e6).toFixed(1)} MB` : `${Math.round(rate)} lines`,
+      left: done === 0 ? '…' : duration((total - done) / rate),
+    };
+  };
+  bar.start(total, 0, payload());
   return {
     advance(by) {
-      done += by;
-      const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-      bar.update(Math.min(done, total), { speed: Math.round(done / seconds) });
+      done = Math.min(done + by, total);
+      bar.update(done, payload());
     },
     stop: () => bar.stop(),
   };
