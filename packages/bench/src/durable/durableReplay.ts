@@ -42,13 +42,15 @@ export async function measureDurableReplay(
   const replay = await timedReplay(where, capture, log, limitSeconds, databases.label);
 
   const source = await openSqlClient(where);
-  const floorClient = await openSqlClient(await databases.create('floor'));
   try {
-    await createFloorTables(floorClient);
-    const floor = await timedFloor(source, floorClient);
-    return { ...replay, ...floor };
+    const floorClient = await openSqlClient(await databases.create('floor'));
+    try {
+      await createFloorTables(floorClient);
+      return { ...replay, ...(await timedFloor(source, floorClient)) };
+    } finally {
+      await floorClient.close();
+    }
   } finally {
-    await floorClient.close();
     await source.close();
   }
 }
