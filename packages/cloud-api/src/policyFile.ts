@@ -50,6 +50,7 @@ const settings = {
   request_expiry_seconds: positiveInt.optional(),
   customer_service_window_seconds: positiveInt.optional(),
   call_attempt_hold_seconds: z.number().int().nonnegative().optional(),
+  request_history_seconds: z.number().int().positive().optional(),
 };
 
 const effectiveFrom = instant.transform((value, ctx) => {
@@ -81,6 +82,7 @@ function override(s: Settings): PolicyOverride {
     ['requestExpirySeconds', s.request_expiry_seconds],
     ['customerServiceWindowSeconds', s.customer_service_window_seconds],
     ['callAttemptHoldSeconds', s.call_attempt_hold_seconds],
+    ['requestHistorySeconds', s.request_history_seconds],
   ];
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as PolicyOverride;
 }

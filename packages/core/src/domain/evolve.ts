@@ -154,11 +154,17 @@ function revoke(state: PairState, at: Instant, by: 'user' | 'automatic' | 'obser
   return true;
 }
 
-function callRecord(state: PairState, id: string, direction: CallRecord['direction']): CallRecord {
+function callRecord(
+  state: PairState,
+  id: string,
+  direction: CallRecord['direction'],
+  at: Instant,
+): CallRecord {
   let call = state.calls[id];
   if (!call) {
     call = {
       direction,
+      seenAt: at,
       attemptedAt: null,
       outcome: null,
       connectedAt: null,
@@ -183,7 +189,7 @@ function missed(
   at: Instant,
   policy: Policy,
 ): void {
-  const call = callRecord(state, callId, 'business_initiated');
+  const call = callRecord(state, callId, 'business_initiated', at);
   if (call.outcome !== null) return;
   call.outcome = outcome;
   call.outcomeAt = at;
@@ -198,7 +204,7 @@ function missed(
 }
 
 function connected(state: PairState, fact: Extract<PairFact, { type: 'CallConnected' }>): void {
-  const call = callRecord(state, fact.callId, fact.direction);
+  const call = callRecord(state, fact.callId, fact.direction, fact.at);
   const business = call.direction === 'business_initiated';
   if (call.outcome === 'connected') {
     // A start_time is the better evidence of when the call counts from than the ACCEPTED status.
@@ -265,17 +271,24 @@ function prune(state: PairState, policy: Policy, at: Instant): void {
   if (state.sweptAt !== null && at - state.sweptAt < SWEEP_SECONDS) return;
   state.sweptAt = at;
   const staleMessage = at - 2 * Math.max(policy.requestExpirySeconds, longestWindow(policy));
+  const history = at - policy.requestHistorySeconds;
   for (const id in state.requests) {
     const rec = state.requests[id] as RequestRecord;
-    if (rec.tentative && (rec.sentAt ?? rec.deliveredAt ?? rec.failedAt ?? at) < staleMessage)
-      delete state.requests[id];
+    if (rec.tentative) {
+      if ((rec.sentAt ?? rec.deliveredAt ?? rec.failedAt ?? at) < staleMessage) delete state.requests[id];
+      continue;
+    }
+    // A request that ended (or, never delivered, was sent) long enough ago leaves the state; its send
+    // instant is long out of every window.
+    const ended = rec.lifecycle === 'failed' ? rec.failedAt : (rec.expiresAt ?? rec.sentAt);
+    if (ended !== null && ended < history && ended < staleMessage) delete state.requests[id];
   }
   // A call matters while its evidence can still merge (minutes) and its instant can count in a window.
   const staleCall = at - 2 * longestWindow(policy);
   for (const id in state.calls) {
     const call = state.calls[id] as CallRecord;
-    const seen = call.outcomeAt ?? call.attemptedAt;
-    if (seen !== null && seen < staleCall) delete state.calls[id];
+    const latest = Math.max(call.seenAt, call.attemptedAt ?? call.seenAt, call.outcomeAt ?? call.seenAt);
+    if (latest < staleCall) delete state.calls[id];
   }
 }
 
@@ -319,7 +332,7 @@ export function applyFact(state: PairState, fact: PairFact, env: RuleEnv): void 
       revoke(state, at, fact.by);
       break;
     case 'CallAttempted': {
-      const call = callRecord(state, fact.callId, 'business_initiated');
+      const call = callRecord(state, fact.callId, 'business_initiated', at);
       if (call.attemptedAt === null) call.attemptedAt = at;
       break;
     }
@@ -337,7 +350,7 @@ export function applyFact(state: PairState, fact: PairFact, env: RuleEnv): void 
       break;
     case 'UserCalled':
       state.lastUserActivityAt = Math.max(state.lastUserActivityAt ?? at, at);
-      callRecord(state, fact.callId, 'user_initiated');
+      callRecord(state, fact.callId, 'user_initiated', at);
       if (env.callbackEnabledAt(at) && state.permission.status !== 'permanent') {
         grant(state, false, at + policy.temporaryGrantSeconds, at, 'callback');
       }

@@ -20,6 +20,8 @@ export interface RequestRecord {
 
 export interface CallRecord {
   direction: CallDirection;
+  /** The first instant any fact named the call: what the sweep measures its age by. */
+  seenAt: Instant;
   /** Set by a StartCall decision: the call holds a place in the limit until its outcome or the hold ends. */
   attemptedAt: Instant | null;
   outcome: 'connected' | 'unanswered' | 'rejected' | null;

@@ -32,6 +32,12 @@ export interface Policy {
    * from all being allowed the last slot. Not in Meta's docs: callpermit's own choice.
    */
   readonly callAttemptHoldSeconds: number;
+  /**
+   * How long a pair's state keeps a request after it ended (expired, superseded, failed), so the state stays
+   * small whatever the history's length; `requests` at an instant lists those that ended less than this long
+   * before it. Not in Meta's docs: callpermit's own choice.
+   */
+  readonly requestHistorySeconds: number;
 }
 
 export const defaultPolicy: Policy = Object.freeze({
@@ -46,6 +52,7 @@ export const defaultPolicy: Policy = Object.freeze({
   requestExpirySeconds: 604800,
   customerServiceWindowSeconds: 86400,
   callAttemptHoldSeconds: 120,
+  requestHistorySeconds: 90 * 86400,
 });
 
 export type PolicyOverride = Partial<Policy>;
