@@ -25,15 +25,16 @@ export function tally(counts: ReplayCounts, result: LineResult): void {
 /**
  * One batch of lines in one transaction: their facts and the lines themselves (verbatim, with their outcome,
  * in the inbox) commit together, so a replay killed at any point and run again ends in the state of one
- * clean replay. A body the inbox already holds counts as a duplicate.
+ * clean replay. A body the inbox already holds counts as a duplicate. `engine` carries the policy and what
+ * it knows of each business from batch to batch; it runs over the transaction's store.
  */
 export async function replayBatch(
   store: SqlStore,
-  policy: PolicyBook,
+  engine: Engine,
   batch: readonly TranslatedLine[],
 ): Promise<LineResult[]> {
   return store.atomically(async (facts, inbox) => {
-    const results = await ingestLines(facts, new Engine(facts, { policy }), batch);
+    const results = await ingestLines(engine.withStore(facts), batch);
     const receipts = await inbox.record(
       batch.map((line, i) => {
         const r = results[i] as LineResult;
@@ -60,8 +61,18 @@ export async function replayCaptures(
   batchSize = 1000,
 ): Promise<ReplayCounts> {
   const counts = emptyCounts();
-  for await (const batch of translateCaptures(files, batchSize)) {
-    const results = await replayBatch(store, policy, batch);
+  const engine = new Engine(store, { policy });
+  const batches = translateCaptures(files, batchSize)[Symbol.asyncIterator]();
+  // Translate the next batch while the current one is at the database.
+  let next = batches.next();
+  for (;;) {
+    const current = await next;
+    if (current.done) break;
+    next = batches.next();
+    // A read error surfaces at the next await; until then it must not count as unhandled.
+    next.catch(() => {});
+    const batch = current.value;
+    const results = await replayBatch(store, engine, batch);
     for (const [i, line] of batch.entries()) {
       const result = results[i] as LineResult;
       tally(counts, result);

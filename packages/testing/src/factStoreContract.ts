@@ -485,10 +485,21 @@ export function factStoreContract(
         ];
         const engine = new Engine(store);
         const first = await engine.ingest([facts[2], facts[0], facts[2]] as PairFact[]);
-        expect(first).toEqual({ applied: 2, duplicates: 1, rejected: [] });
+        expect(first).toEqual({ applied: 2, duplicates: 1, rejected: [], known: new Set() });
         const second = await engine.ingest(facts);
-        expect(second).toEqual({ applied: 3, duplicates: 2, rejected: [] });
-        expect(await new Engine(store).ingest(facts)).toEqual({ applied: 0, duplicates: 5, rejected: [] });
+        const keys = (list: Fact[]) => new Set(list.map((x) => x.key));
+        expect(second).toEqual({
+          applied: 3,
+          duplicates: 2,
+          rejected: [],
+          known: keys([facts[0], facts[2]] as Fact[]),
+        });
+        expect(await new Engine(store).ingest(facts)).toEqual({
+          applied: 0,
+          duplicates: 5,
+          rejected: [],
+          known: keys(facts),
+        });
         expect(await store.factsOf(pairStreamId(pair))).toEqual([...facts].sort(compareFacts));
         expect(await engine.state(pair, T0 + DAY)).toEqual(freshFold(pair, facts));
         expect((await engine.callPermissions(pair, T0 + DAY)).permission).toEqual({

@@ -58,7 +58,7 @@ export function rebuildCommand(io: CliIo): Command {
             let batch: InboxEntry[] = [];
             const flush = async () => {
               const lines = batch.map((entry) => lineOf(entry, translator));
-              const results = await ingestLines(fresh, engine, lines);
+              const results = await ingestLines(engine, lines);
               const updates: { id: number; outcome: InboxOutcome; reason?: string }[] = [];
               for (const [i, entry] of batch.entries()) {
                 const r = results[i] as (typeof results)[number];

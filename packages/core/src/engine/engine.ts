@@ -44,6 +44,8 @@ export interface IngestResult {
   readonly applied: number;
   readonly duplicates: number;
   readonly rejected: readonly RejectedFact[];
+  /** The keys among those given that the log already held: what a caller needs to tell duplicates apart. */
+  readonly known: ReadonlySet<string>;
 }
 
 /** The decision, the instant it was made and recorded at, and whether the command had been recorded before. */
@@ -65,7 +67,7 @@ export class Engine {
   private readonly policy: PolicyBook;
   private readonly checkpointEvery: number;
   private readonly maxAttempts: number;
-  private readonly businessEnvs = new Map<string, BusinessEnv>();
+  private businessEnvs = new Map<string, BusinessEnv>();
 
   constructor(
     readonly store: FactStore,
@@ -74,6 +76,20 @@ export class Engine {
     this.policy = options.policy ?? defaultPolicyBook;
     this.checkpointEvery = options.checkpointEvery ?? 64;
     this.maxAttempts = options.maxAttempts ?? 20;
+  }
+
+  /**
+   * The same engine (policy, options, caches) over another view of the same log, e.g. a store bound to one
+   * transaction: batch after batch keeps what it learnt of each business.
+   */
+  withStore(store: FactStore): Engine {
+    const engine = new Engine(store, {
+      policy: this.policy,
+      checkpointEvery: this.checkpointEvery,
+      maxAttempts: this.maxAttempts,
+    });
+    engine.businessEnvs = this.businessEnvs;
+    return engine;
   }
 
   /** Records facts (any order, duplicates allowed): each applies at its own instant, and once. */
@@ -105,7 +121,7 @@ export class Engine {
     const known = await this.store.knownKeys([...unique.keys()]);
     duplicates += known.size;
     const fresh = [...unique.values()].filter((f) => !known.has(f.key));
-    if (fresh.length === 0) return { applied: 0, duplicates, rejected };
+    if (fresh.length === 0) return { applied: 0, duplicates, rejected, known };
 
     const byStream = new Map<string, Fact[]>();
     for (const f of fresh) {
@@ -160,7 +176,7 @@ export class Engine {
       );
     }
     await this.store.commit(commits, invalidations);
-    return { applied: fresh.length, duplicates, rejected };
+    return { applied: fresh.length, duplicates, rejected, known };
   }
 
   /**
@@ -199,20 +215,26 @@ export class Engine {
 
   /** The pair's state folded from every fact at or before `at`. */
   async state(pair: Pair, at: Instant): Promise<PairState> {
-    const stream = pairStreamId(pair);
-    const businessStream = businessStreamId(pair.business);
-    const heads = await this.store.heads([stream, businessStream]);
-    const env = await this.envFor(pair.business, heads.get(businessStream), []);
-    return this.stateAt(stream, pair, heads.get(stream), at, env);
+    return (await this.stateWithEnv(pair, at)).state;
   }
 
   /** Meta's `GET call_permissions` body for the pair at `at`. */
   async callPermissions(pair: Pair, at: Instant): Promise<CallPermissionsView> {
-    return callPermissions(await this.state(pair, at), at, await this.ruleEnv(pair.business));
+    const { state, env } = await this.stateWithEnv(pair, at);
+    return callPermissions(state, at, env);
   }
 
   async requests(pair: Pair, at: Instant): Promise<RequestView[]> {
     return requests(await this.state(pair, at), at);
+  }
+
+  /** The state and the rules' environment it was folded with, from one read of the two heads. */
+  private async stateWithEnv(pair: Pair, at: Instant): Promise<{ state: PairState; env: RuleEnv }> {
+    const stream = pairStreamId(pair);
+    const businessStream = businessStreamId(pair.business);
+    const heads = await this.store.heads([stream, businessStream]);
+    const env = await this.envFor(pair.business, heads.get(businessStream), []);
+    return { state: await this.stateAt(stream, pair, heads.get(stream), at, env), env };
   }
 
   /** The rules' environment for a business: its policy and callback setting over time. */
