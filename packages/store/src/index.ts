@@ -23,3 +23,4 @@ export {
   type StoreOptions,
   storeOptionsFromEnv,
 } from './store.js';
+export { startThrowawayPostgres, type ThrowawayPostgres } from './throwawayPostgres.js';
