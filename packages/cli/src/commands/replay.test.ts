@@ -1,13 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '@callpermit/store';
 import { describe, expect, it } from 'vitest';
-import { captureFile, cli } from '../test/harness.js';
+import { captureFile, cli, tempDir } from '../test/harness.js';
 import { BUSINESS, reply, syntheticHistory, USER } from '../test/wire.js';
 
 const T0 = 1_767_168_000;
-const dbDir = () => join(mkdtempSync(join(tmpdir(), 'callpermit-db-')), 'db');
+const dbDir = () => join(tempDir('callpermit-db-'), 'db');
 const at = String(T0 + 5000);
 
 describe('callpermit replay into the embedded store (PGlite)', () => {
@@ -18,6 +17,8 @@ describe('callpermit replay into the embedded store (PGlite)', () => {
   ];
   const file = captureFile([...lines.slice(0, 100), ...bad, ...lines.slice(100)]);
   const db = dbDir();
+  const cleanDb = dbDir();
+  const policies = tempDir('callpermit-policy-');
 
   it('applies the valid lines, keeps the bad ones in the inbox and a rejects file, and exits 3', async () => {
     const run = await cli(['replay', file, '--db', db, '--json']);
@@ -71,7 +72,7 @@ describe('callpermit replay into the embedded store (PGlite)', () => {
   });
 
   it('rebuild re-derives the log from the inbox under a new policy, atomically', async () => {
-    const policy = join(mkdtempSync(join(tmpdir(), 'callpermit-policy-')), 'policy.json');
+    const policy = join(policies, 'policy.json');
     writeFileSync(
       policy,
       JSON.stringify({ connected_call_limits: [{ time_period: 'PT24H', max_allowed: 1 }] }),
@@ -107,7 +108,7 @@ describe('callpermit replay into the embedded store (PGlite)', () => {
   });
 
   it("refuses a policy that is not the store's: only rebuild changes it", async () => {
-    const other = join(mkdtempSync(join(tmpdir(), 'callpermit-policy-')), 'other.json');
+    const other = join(policies, 'other.json');
     writeFileSync(other, JSON.stringify({ temporary_grant_seconds: 3600 }));
     for (const args of [
       ['state', '--db', db, '--business', BUSINESS, '--user', USER, '--policy', other],
@@ -123,7 +124,7 @@ describe('callpermit replay into the embedded store (PGlite)', () => {
   it('a clean replay leaves no rejects file behind', async () => {
     const clean = captureFile([reply('wamid.R', T0, { response: 'accept', permanent: true }, USER)]);
     writeFileSync(`${clean}.rejects.ndjson`, 'stale\n');
-    const run = await cli(['replay', clean, '--db', dbDir(), '--json']);
+    const run = await cli(['replay', clean, '--db', cleanDb, '--json']);
     expect(run.code).toBe(0);
     expect(existsSync(`${clean}.rejects.ndjson`)).toBe(false);
   });

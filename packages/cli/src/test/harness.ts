@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { main } from '../main.js';
 
 export interface CliRun {
@@ -25,6 +26,14 @@ export async function cli(args: string[]): Promise<CliRun> {
 
 const dir = mkdtempSync(join(tmpdir(), 'callpermit-cli-'));
 let n = 0;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A fresh temporary directory, removed when the test file ends. */
+export function tempDir(prefix: string): string {
+  const made = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(made, { recursive: true, force: true }));
+  return made;
+}
 
 /** Writes capture lines to a fresh temp file and returns its path. */
 export function captureFile(lines: readonly string[]): string {
