@@ -105,19 +105,7 @@ export async function translatePass(path: string): Promise<PassResult> {
     if (count % SAMPLE_LINES === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return {
-    lines: count,
-    seconds,
-    peakRss,
-    heapAfterGc: liveHeap(),
-    peakLiveHeap: Number.NaN,
-    streams: 0,
-    facts,
-    applied: 0,
-    duplicates: 0,
-    rejectedLines,
-    rejectedFacts: 0,
-  };
+  return withoutFold({ lines: count, seconds, peakRss, facts, rejectedLines });
 }
 
 /** The baseline: the same lines streamed the same way, only JSON.parse-d. */
@@ -133,17 +121,20 @@ export async function parsePass(path: string): Promise<PassResult> {
     if (count % SAMPLE_LINES === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return withoutFold({ lines: count, seconds, peakRss, facts: kinds, rejectedLines: 0 });
+}
+
+/** The result of a pass that folds nothing: no streams, nothing applied; the live heap read now. */
+function withoutFold(
+  measured: Pick<PassResult, 'lines' | 'seconds' | 'peakRss' | 'facts' | 'rejectedLines'>,
+): PassResult {
   return {
-    lines: count,
-    seconds,
-    peakRss,
+    ...measured,
     heapAfterGc: liveHeap(),
     peakLiveHeap: Number.NaN,
     streams: 0,
-    facts: kinds,
     applied: 0,
     duplicates: 0,
-    rejectedLines: 0,
     rejectedFacts: 0,
   };
 }
