@@ -20,19 +20,14 @@ const T0 = 1_767_168_000;
 const WEEK = 604_800;
 const DAY = 86_400;
 
+/** Runs a query command over a capture file (the lines, or a file already written) for the test pair. */
+function query(command: 'state' | 'requests', capture: string[] | string, at: number, extra: string[] = []) {
+  const file = typeof capture === 'string' ? capture : captureFile(capture);
+  return cli([command, '--from', file, '--business', BUSINESS, '--user', USER, '--at', String(at), ...extra]);
+}
+
 async function state(lines: string[], at: number, extra: string[] = []) {
-  const run = await cli([
-    'state',
-    '--from',
-    captureFile(lines),
-    '--business',
-    BUSINESS,
-    '--user',
-    USER,
-    '--at',
-    String(at),
-    ...extra,
-  ]);
+  const run = await query('state', lines, at, extra);
   expect(run.code, run.stderr).toBe(0);
   return run.json() as {
     permission: { status: string; expiration_time?: number };
@@ -41,17 +36,7 @@ async function state(lines: string[], at: number, extra: string[] = []) {
 }
 
 async function requests(lines: string[], at: number) {
-  const run = await cli([
-    'requests',
-    '--from',
-    captureFile(lines),
-    '--business',
-    BUSINESS,
-    '--user',
-    USER,
-    '--at',
-    String(at),
-  ]);
+  const run = await query('requests', lines, at);
   expect(run.code, run.stderr).toBe(0);
   return run.json() as Record<string, unknown>[];
 }
@@ -347,17 +332,7 @@ describe("callpermit state: Meta's GET call_permissions wins", () => {
         ],
       }),
     ];
-    const run = await cli([
-      'state',
-      '--from',
-      captureFile(lines),
-      '--business',
-      BUSINESS,
-      '--user',
-      USER,
-      '--at',
-      String(T0 + 10),
-    ]);
+    const run = await query('state', lines, T0 + 10);
     expect(run.code).toBe(0);
     expect((run.json() as { permission: unknown }).permission).toEqual({
       status: 'temporary',
@@ -399,17 +374,7 @@ describe('callpermit: bad input and bad invocations', () => {
         payload: { object: 'whatsapp_business_account', entry: 'no' },
       }),
     ]);
-    const run = await cli([
-      'state',
-      '--from',
-      file,
-      '--business',
-      BUSINESS,
-      '--user',
-      USER,
-      '--at',
-      String(T0 + 1),
-    ]);
+    const run = await query('state', file, T0 + 1);
     expect(run.code).toBe(0);
     expect((run.json() as { permission: unknown }).permission).toEqual({ status: 'permanent' });
     const lines = run.stderr.split('\n');
