@@ -14,7 +14,14 @@ import {
   type StoredHead,
   type StreamCommit,
 } from '@callpermit/core';
-import { jsonParam, nullableNumber, numberOf, uniqueViolation } from './codec.js';
+import {
+  jsonParam,
+  nullableNumber,
+  numberArrayParam,
+  numberOf,
+  textArrayParam,
+  uniqueViolation,
+} from './codec.js';
 import type { SqlClient } from './sqlClient.js';
 
 /**
@@ -25,7 +32,7 @@ import type { SqlClient } from './sqlClient.js';
 export const COMMIT_LOCK = 7_212_660_302;
 
 // Heads move only from the version the decision was made on: an UPDATE for existing streams, an INSERT for
-// new ones. A stream missing from the result had another writer first.
+// new ones (its revision is the column's default). A stream missing from the result had another writer first.
 const MOVE_HEADS = `
 with input as (
   select * from json_to_recordset($1::json) as i(
@@ -34,19 +41,20 @@ with input as (
 moved as (
   update heads h
   set version = i.version, state = i.state, last_at = i.last_at,
-      stale_from = case when i.state is null then h.stale_from end
+      stale_from = case when i.state is null then h.stale_from end,
+      revision = nextval('head_revisions')
   from input i
   where h.stream = i.stream and h.version = i.expected
-  returning h.stream
+  returning h.stream, h.revision, h.stale_from
 ),
 created as (
   insert into heads (stream, business, version, state, last_at)
   select i.stream, i.business, i.version, i.state, i.last_at from input i
   where i.expected = 0 and not exists (select 1 from heads h where h.stream = i.stream)
   on conflict (stream) do nothing
-  returning stream
+  returning stream, revision, stale_from
 )
-select stream from moved union all select stream from created`;
+select * from moved union all select * from created`;
 
 const INSERT_FACTS = `
 insert into facts (stream, version, type, at, rank, key, data)
@@ -75,19 +83,29 @@ with inv as (
 ),
 stale as (
   update heads h
-  set stale_from = least(h.stale_from, inv."from")
+  set stale_from = least(h.stale_from, inv."from"), revision = nextval('head_revisions')
   from inv
   where h.business = inv.business and h.state is not null and h.last_at >= inv."from"
-    and not (h.stream in (select json_array_elements_text($2::json)))
+    and not (h.stream = any($2::text[]))
   returning h.stream, h.stale_from
 )
 delete from checkpoints c using stale s where c.stream = s.stream and c.at >= s.stale_from`;
 
+// A cached head of the stored revision is not read again: its state stays on the server. Revisions come from
+// one sequence, so a revision names one head of one stream: matching it alone is enough.
+const HEADS = `
+select stream, version, revision, stale_from, revision = any($2::bigint[]) as cached,
+       case when revision = any($2::bigint[]) then null else state end as state
+from heads
+where stream = any($1::text[])`;
+
 interface HeadRow {
   stream: string;
-  version: number;
-  state: PairState | null;
+  version: unknown;
+  revision: unknown;
   stale_from: unknown;
+  cached: boolean;
+  state: PairState | null;
 }
 
 /**
@@ -100,27 +118,36 @@ export class SqlFactStore implements FactStore {
   async knownKeys(keys: readonly string[]): Promise<ReadonlySet<string>> {
     if (keys.length === 0) return new Set();
     const rows = await this.client.query<{ key: string }>(
-      'select key from facts where key in (select json_array_elements_text($1::json))',
-      [jsonParam(keys)],
+      'select key from facts where key = any($1::text[])',
+      [textArrayParam(keys)],
     );
     return new Set(rows.map((r) => r.key));
   }
 
-  async heads(streams: readonly string[]): Promise<ReadonlyMap<string, StoredHead>> {
+  async heads(
+    streams: readonly string[],
+    cached: ReadonlyMap<string, StoredHead> = new Map(),
+  ): Promise<ReadonlyMap<string, StoredHead>> {
     const found = new Map<string, StoredHead>();
     if (streams.length === 0) return found;
-    const rows = await this.client.query<HeadRow & Record<string, unknown>>(
-      `select stream, version, state, stale_from from heads
-       where stream in (select json_array_elements_text($1::json))`,
-      [jsonParam(streams)],
-    );
+    const rows = await this.client.query<HeadRow & Record<string, unknown>>(HEADS, [
+      textArrayParam(streams),
+      numberArrayParam([...cached.values()].map((h) => h.revision)),
+    ]);
     for (const r of rows) {
-      found.set(r.stream, {
-        stream: r.stream,
-        version: numberOf(r.version),
-        state: r.state,
-        staleFrom: nullableNumber(r.stale_from),
-      });
+      const same = r.cached ? cached.get(r.stream) : undefined;
+      if (r.cached && same?.revision !== numberOf(r.revision))
+        throw new Error(`stream ${r.stream}: revision ${r.revision} was cached for another stream`);
+      found.set(
+        r.stream,
+        same ?? {
+          stream: r.stream,
+          version: numberOf(r.version),
+          state: r.state,
+          staleFrom: nullableNumber(r.stale_from),
+          revision: numberOf(r.revision),
+        },
+      );
     }
     return found;
   }
@@ -156,26 +183,42 @@ export class SqlFactStore implements FactStore {
   async commit(
     commits: readonly StreamCommit[],
     invalidations: readonly BusinessInvalidation[] = [],
-  ): Promise<void> {
-    if (commits.length === 0 && invalidations.length === 0) return;
+  ): Promise<ReadonlyMap<string, StoredHead>> {
+    const written = new Map<string, StoredHead>();
+    if (commits.length === 0 && invalidations.length === 0) return written;
     const plan = planCommit(commits);
     try {
       await this.client.transaction(async (tx) => {
         await tx.query('select pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
         if (plan.heads.length > 0) {
-          const moved = await tx.query<{ stream: string }>(MOVE_HEADS, [jsonParam(plan.heads)]);
+          const moved = await tx.query<{ stream: string; revision: unknown; stale_from: unknown }>(
+            MOVE_HEADS,
+            [jsonParam(plan.heads)],
+          );
           if (moved.length !== plan.heads.length) throw await conflictOf(tx, commits, moved);
+          const planned = new Map(plan.heads.map((h) => [h.stream, h]));
+          for (const m of moved) {
+            const head = planned.get(m.stream) as PlannedHead;
+            written.set(m.stream, {
+              stream: m.stream,
+              version: head.version,
+              state: head.state,
+              staleFrom: nullableNumber(m.stale_from),
+              revision: numberOf(m.revision),
+            });
+          }
         }
         if (plan.facts.length > 0) await tx.query(INSERT_FACTS, [jsonParam(plan.facts)]);
         if (plan.drops.length > 0) await tx.query(DROP_CHECKPOINTS, [jsonParam(plan.drops)]);
         if (plan.checkpoints.length > 0) await tx.query(INSERT_CHECKPOINTS, [jsonParam(plan.checkpoints)]);
         if (invalidations.length > 0) {
-          await tx.query(INVALIDATE, [jsonParam(invalidations), jsonParam(plan.refolded)]);
+          await tx.query(INVALIDATE, [jsonParam(invalidations), textArrayParam(plan.refolded)]);
         }
       });
     } catch (error) {
       throw await this.translate(error, commits);
     }
+    return written;
   }
 
   /** Unique violations as the port's errors: the key one names the key a concurrent writer stored first. */
@@ -214,8 +257,17 @@ export class SqlFactStore implements FactStore {
   async close(): Promise<void> {}
 }
 
+interface PlannedHead {
+  stream: string;
+  business: string;
+  expected: number;
+  version: number;
+  state: PairState | null;
+  last_at: number | null;
+}
+
 interface CommitPlan {
-  heads: object[];
+  heads: PlannedHead[];
   facts: object[];
   drops: object[];
   checkpoints: object[];
@@ -268,8 +320,8 @@ async function conflictOf(
   const done = new Set(moved.map((m) => m.stream));
   const pending = commits.filter((c) => !done.has(c.stream));
   const rows = await client.query<{ stream: string; version: unknown }>(
-    'select stream, version from heads where stream in (select json_array_elements_text($1::json))',
-    [jsonParam(pending.map((c) => c.stream))],
+    'select stream, version from heads where stream = any($1::text[])',
+    [textArrayParam(pending.map((c) => c.stream))],
   );
   const actual = new Map(rows.map((r) => [r.stream, numberOf(r.version)]));
   for (const c of pending) {

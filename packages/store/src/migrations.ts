@@ -70,6 +70,16 @@ export const migrations: readonly Migration[] = [
     name: 'settings: what the log was folded under (the policy)',
     statements: ['create table settings (name text primary key, value jsonb not null)'],
   },
+  {
+    version: 3,
+    name: 'head revisions: a reader holding a head of the current revision need not read its state',
+    statements: [
+      // A sequence, not a counter per row: its values are never handed out twice, not even by a transaction
+      // that rolled back, so a revision cached by a process always means the head it read.
+      'create sequence head_revisions',
+      `alter table heads add column revision bigint not null default nextval('head_revisions')`,
+    ],
+  },
 ];
 
 /** Serialises concurrent `openStore` calls on one PostgreSQL database while they migrate. */

@@ -92,7 +92,9 @@ function throughputSuite(name: string, open: () => Promise<{ store: SqlStore; ra
       retry: 2,
     }, async () => {
       const { commit: commitMs = 0, floor: floorMs = 0 } = await fastest(10, {
-        commit: (commits) => store.commit(commits),
+        commit: async (commits) => {
+          await store.commit(commits);
+        },
         floor: (commits) => plainInsert(raw, commits),
       });
       const rate = (ms: number) => Math.round((STREAMS * PER_STREAM * 1000) / ms);

@@ -24,6 +24,7 @@ import {
   positionOf,
   type RecordedFact,
   type RuleEnv,
+  type StoredHead,
   type StreamCommit,
 } from '@callpermit/core';
 import fc from 'fast-check';
@@ -112,14 +113,17 @@ export function factStoreContract(
         const facts = [f.requestSent(T0, 'r1'), f.requestDelivered(T0 + 5, 'r1')];
         const stream = pairStreamId(pair);
         expect((await store.heads([stream])).size).toBe(0);
-        await store.commit([pairCommit(pair, 0, facts)]);
+        const written = await store.commit([pairCommit(pair, 0, facts)]);
         const head = (await store.heads([stream, pairStreamId(uniquePair())])).get(stream);
         expect(head).toEqual({
           stream,
           version: 2,
           state: freshFold(pair, facts),
           staleFrom: null,
+          revision: expect.any(Number),
         });
+        // The commit hands back the head it wrote: what a reader finds next.
+        expect(written).toEqual(new Map([[stream, head]]));
         expect(await store.knownKeys([facts[0]?.key ?? '', 'no-such-key', facts[1]?.key ?? ''])).toEqual(
           new Set(facts.map((x) => x.key)),
         );
@@ -142,6 +146,50 @@ export function factStoreContract(
         const marker: PairState = { ...freshFold(pair, all), facts: 4242, unansweredStreak: 3 };
         await store.commit([{ stream, expectedVersion: 200, facts: [], state: marker, checkpoints: [] }]);
         expect((await store.heads([stream])).get(stream)).toMatchObject({ version: 200, state: marker });
+      });
+
+      it('every change of a head gives it a new revision; a cached head of the current revision comes back as is', async () => {
+        const business = uniqueBusiness();
+        const pair: Pair = { business, user: '447700900001' };
+        const other: Pair = { business, user: '447700900002' };
+        const f = factsFor(pair);
+        const stream = pairStreamId(pair);
+        const seen = new Set<number>();
+        const revisionOf = (head: { revision: number } | undefined) => {
+          expect(head).toBeDefined();
+          const revision = head?.revision as number;
+          expect(seen.has(revision), `revision ${revision} was given before`).toBe(false);
+          seen.add(revision);
+          return revision;
+        };
+        const first = [f.requestSent(T0, 'r1')];
+        revisionOf((await store.commit([pairCommit(pair, 0, first)])).get(stream));
+        const read = await store.heads([stream]);
+        const held = read.get(stream);
+        // Unchanged: the very object the caller holds (a store may skip reading its state).
+        expect((await store.heads([stream], read)).get(stream)).toBe(held);
+
+        // A new fact: new version, state and revision; the stale cached head is not handed back.
+        const second = f.requestDelivered(T0 + 5, 'r1');
+        await store.commit([pairCommit(pair, 1, [second], [...first, second])]);
+        const moved = (await store.heads([stream], read)).get(stream);
+        expect(moved).not.toBe(held);
+        expect(moved).toMatchObject({ version: 2, state: freshFold(pair, [...first, second]) });
+        revisionOf(moved);
+
+        // A new state without a new fact (a re-fold): same version, new revision.
+        const refolded: PairState = { ...freshFold(pair, [...first, second]), facts: 99 };
+        await store.commit([{ stream, expectedVersion: 2, facts: [], state: refolded, checkpoints: [] }]);
+        const again = (await store.heads([stream], new Map([[stream, moved as StoredHead]]))).get(stream);
+        expect(again).toMatchObject({ version: 2, state: refolded });
+        revisionOf(again);
+
+        // An invalidation from another stream's commit: new staleness, new revision.
+        const otherFacts = [factsFor(other).userMessaged(T0 + 1, 'm1')];
+        await store.commit([pairCommit(other, 0, otherFacts)], [{ business, from: T0 + 2 }]);
+        const stale = (await store.heads([stream], new Map([[stream, again as StoredHead]]))).get(stream);
+        expect(stale).toMatchObject({ version: 2, state: refolded, staleFrom: T0 + 2 });
+        revisionOf(stale);
       });
 
       it('a commit made on another version is a ConcurrencyError and stores nothing', async () => {
@@ -688,6 +736,41 @@ export function factStoreContract(
         // The engine re-folded on query; a new fact re-folds for good and clears the mark.
         await engine.ingest([f.userMessaged(T0 + 400, 'm3')]);
         expect((await store.heads([pairStreamId(pair)])).get(pairStreamId(pair))?.staleFrom).toBeNull();
+      });
+
+      it("an engine's cached heads never hide another engine's writes: new facts, re-folds, invalidations", async () => {
+        const pair = uniquePair();
+        const f = factsFor(pair);
+        const reader = new Engine(store);
+        const writer = new Engine(store);
+        const at = T0 + DAY;
+        // What a reader with nothing cached answers: the reference after each write.
+        const uncached = () => new Engine(store, { headCacheSize: 0 }).state(pair, at);
+        const answers: PairState[] = [];
+        const check = async () => {
+          const answer = await reader.state(pair, at);
+          expect(answer).toEqual(await uncached());
+          expect(await reader.callPermissions(pair, at)).toEqual(
+            await new Engine(store, { headCacheSize: 0 }).callPermissions(pair, at),
+          );
+          answers.push(answer);
+        };
+        await writer.ingest([f.requestSent(T0, 'r1'), f.granted(T0 + 10, { requestId: 'r1' })]);
+        await check();
+        await check(); // cached now
+        await writer.ingest([f.callConnected(T0 + 20, 'c1')]);
+        await check();
+        // A re-fold under a policy with shorter grants: same version, another state.
+        await new Engine(store, { policy: policyBook({ temporaryGrantSeconds: 3600 }) }).replay();
+        await check();
+        // A business fact before the pair's last fact makes its head stale: re-folded under the reader's policy.
+        await writer.ingest([callbackChanged(pair.business, T0 + 15, true)]);
+        await check();
+        expect(answers[1]).toEqual(answers[0]);
+        for (let i = 2; i < answers.length; i++) expect(answers[i]).not.toEqual(answers[i - 1]);
+        // The answer is the reader's own: changing it changes nothing stored.
+        (answers[4] as PairState).facts = -1;
+        expect(await reader.state(pair, at)).toEqual(await uncached());
       });
 
       it('replay re-folds every stream to the state a fresh fold gives', async () => {

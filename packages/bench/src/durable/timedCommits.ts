@@ -1,4 +1,4 @@
-import type { BusinessInvalidation, Fact, StreamCommit } from '@callpermit/core';
+import type { BusinessInvalidation, Fact, StoredHead, StreamCommit } from '@callpermit/core';
 import { SqlStore } from '@callpermit/store';
 
 /** The facts one commit appended to one stream, in the order the commit carried them. */
@@ -20,12 +20,13 @@ export class TimedCommitStore extends SqlStore {
   override async commit(
     commits: readonly StreamCommit[],
     invalidations: readonly BusinessInvalidation[] = [],
-  ): Promise<void> {
+  ): Promise<ReadonlyMap<string, StoredHead>> {
     const start = process.hrtime.bigint();
-    await super.commit(commits, invalidations);
+    const written = await super.commit(commits, invalidations);
     this.commitSeconds += Number(process.hrtime.bigint() - start) / 1e9;
     this.commits.push(
       commits.filter((c) => c.facts.length > 0).map((c) => ({ stream: c.stream, facts: c.facts })),
     );
+    return written;
   }
 }

@@ -15,6 +15,7 @@ import { clonePairState, type FoldPosition, initialPairState, type PairState } f
 import type { Instant } from '../domain/time.js';
 import { type CallPermissionsView, callPermissions, type RequestView, requests } from '../domain/views.js';
 import { defaultPolicyBook, type PolicyBook } from '../policy/policy.js';
+import { HeadCache } from './headCache.js';
 import { comparePositions, positionOf } from './memoryStore.js';
 import {
   type BusinessInvalidation,
@@ -32,6 +33,11 @@ export interface EngineOptions {
   readonly checkpointEvery?: number;
   /** Attempts of one ingest or command when other writers keep getting there first. */
   readonly maxAttempts?: number;
+  /**
+   * Stream heads kept between calls (default 10,000), so a query re-reads only a head's revision while the
+   * head is unchanged; 0 turns the cache off. Each costs about its state's size in memory.
+   */
+  readonly headCacheSize?: number;
 }
 
 /** A fact the engine could not apply, with the reason. Nothing is dropped silently. */
@@ -67,7 +73,9 @@ export class Engine {
   private readonly policy: PolicyBook;
   private readonly checkpointEvery: number;
   private readonly maxAttempts: number;
+  private readonly headCacheSize: number;
   private businessEnvs = new Map<string, BusinessEnv>();
+  private headCache: HeadCache;
 
   constructor(
     readonly store: FactStore,
@@ -76,6 +84,8 @@ export class Engine {
     this.policy = options.policy ?? defaultPolicyBook;
     this.checkpointEvery = options.checkpointEvery ?? 64;
     this.maxAttempts = options.maxAttempts ?? 20;
+    this.headCacheSize = options.headCacheSize ?? 10_000;
+    this.headCache = new HeadCache(this.headCacheSize);
   }
 
   /**
@@ -87,8 +97,10 @@ export class Engine {
       policy: this.policy,
       checkpointEvery: this.checkpointEvery,
       maxAttempts: this.maxAttempts,
+      headCacheSize: this.headCacheSize,
     });
     engine.businessEnvs = this.businessEnvs;
+    engine.headCache = this.headCache;
     return engine;
   }
 
@@ -131,7 +143,7 @@ export class Engine {
       else byStream.set(stream, [f]);
     }
     const businesses = new Set([...byStream.keys()].map((s) => parseStreamId(s).business));
-    const heads = await this.store.heads([
+    const heads = await this.heads([
       ...new Set([...byStream.keys(), ...[...businesses].map(businessStreamId)]),
     ]);
 
@@ -175,7 +187,7 @@ export class Engine {
         ),
       );
     }
-    await this.store.commit(commits, invalidations);
+    await this.commit(commits, invalidations);
     return { applied: fresh.length, duplicates, rejected, known };
   }
 
@@ -192,15 +204,15 @@ export class Engine {
       if ((await this.store.knownKeys([key])).has(key))
         return { ok: true, facts: [], replayed: true, at: asked };
       const businessStream = businessStreamId(command.pair.business);
-      const heads = await this.store.heads([stream, businessStream]);
+      const heads = await this.heads([stream, businessStream]);
       const head = heads.get(stream);
       const at = Math.max(asked, head?.state?.last?.at ?? asked);
       const env = await this.envFor(command.pair.business, heads.get(businessStream), []);
-      const state = await this.stateAt(stream, command.pair, head, at, env);
+      const state = await this.stateAt(stream, command.pair, head, at, env, false);
       const decision = decide(state, command, at, env);
       if (!decision.ok || decision.facts.length === 0) return { ...decision, at };
       try {
-        await this.store.commit([await this.foldCommit(stream, head, decision.facts, env)]);
+        await this.commit([await this.foldCommit(stream, head, decision.facts, env)]);
         return { ...decision, at };
       } catch (error) {
         if (
@@ -213,34 +225,38 @@ export class Engine {
     }
   }
 
-  /** The pair's state folded from every fact at or before `at`. */
+  /** The pair's state folded from every fact at or before `at`: the caller's own copy. */
   async state(pair: Pair, at: Instant): Promise<PairState> {
-    return (await this.stateWithEnv(pair, at)).state;
+    return (await this.stateWithEnv(pair, at, true)).state;
   }
 
   /** Meta's `GET call_permissions` body for the pair at `at`. */
   async callPermissions(pair: Pair, at: Instant): Promise<CallPermissionsView> {
-    const { state, env } = await this.stateWithEnv(pair, at);
+    const { state, env } = await this.stateWithEnv(pair, at, false);
     return callPermissions(state, at, env);
   }
 
   async requests(pair: Pair, at: Instant): Promise<RequestView[]> {
-    return requests(await this.state(pair, at), at);
+    return requests((await this.stateWithEnv(pair, at, false)).state, at);
   }
 
   /** The state and the rules' environment it was folded with, from one read of the two heads. */
-  private async stateWithEnv(pair: Pair, at: Instant): Promise<{ state: PairState; env: RuleEnv }> {
+  private async stateWithEnv(
+    pair: Pair,
+    at: Instant,
+    copy: boolean,
+  ): Promise<{ state: PairState; env: RuleEnv }> {
     const stream = pairStreamId(pair);
     const businessStream = businessStreamId(pair.business);
-    const heads = await this.store.heads([stream, businessStream]);
+    const heads = await this.heads([stream, businessStream]);
     const env = await this.envFor(pair.business, heads.get(businessStream), []);
-    return { state: await this.stateAt(stream, pair, heads.get(stream), at, env), env };
+    return { state: await this.stateAt(stream, pair, heads.get(stream), at, env, copy), env };
   }
 
   /** The rules' environment for a business: its policy and callback setting over time. */
   async ruleEnv(business: string): Promise<RuleEnv> {
     const stream = businessStreamId(business);
-    return this.envFor(business, (await this.store.heads([stream])).get(stream), []);
+    return this.envFor(business, (await this.heads([stream])).get(stream), []);
   }
 
   /**
@@ -255,7 +271,7 @@ export class Engine {
     for (const [i, stream] of streams.entries()) {
       for (let attempt = 1; ; attempt++) {
         const { business } = parseStreamId(stream);
-        const heads = await this.store.heads([stream, businessStreamId(business)]);
+        const heads = await this.heads([stream, businessStreamId(business)]);
         const env = await this.envFor(business, heads.get(businessStreamId(business)), []);
         const head = heads.get(stream);
         const all = (await this.store.factsOf(stream)) as PairFact[];
@@ -266,7 +282,7 @@ export class Engine {
           undefined,
         );
         try {
-          await this.store.commit([
+          await this.commit([
             {
               stream,
               expectedVersion: head?.version ?? 0,
@@ -285,6 +301,20 @@ export class Engine {
       onStream?.(i + 1, streams.length);
     }
     return { streams: streams.length, facts };
+  }
+
+  /** The stores' heads, through the cache: unchanged heads come back without their states being read. */
+  private async heads(streams: readonly string[]): Promise<ReadonlyMap<string, StoredHead>> {
+    const heads = await this.store.heads(streams, this.headCache.lookup(streams));
+    this.headCache.remember(heads);
+    return heads;
+  }
+
+  private async commit(
+    commits: readonly StreamCommit[],
+    invalidations: readonly BusinessInvalidation[] = [],
+  ): Promise<void> {
+    this.headCache.remember(await this.store.commit(commits, invalidations));
   }
 
   private async envFor(
@@ -306,16 +336,22 @@ export class Engine {
     return env;
   }
 
+  /**
+   * The state at `at`: the head's own (shared, never to be mutated) when it is current and `copy` is false,
+   * else a state of the caller's.
+   */
   private async stateAt(
     stream: string,
     pair: Pair,
     head: StoredHead | undefined,
     at: Instant,
     env: RuleEnv,
+    copy: boolean,
   ): Promise<PairState> {
     const state = head?.state;
     if (!state) return initialPairState(pair.business, pair.user);
-    if (head.staleFrom === null && (state.last === null || at >= state.last.at)) return clonePairState(state);
+    if (head.staleFrom === null && (state.last === null || at >= state.last.at))
+      return copy ? clonePairState(state) : state;
     let bound: FoldPosition = { at, rank: QUERY_EDGE, key: '' };
     if (head.staleFrom !== null && head.staleFrom <= at) bound = { at: head.staleFrom, rank: -1, key: '' };
     const cp = await this.store.checkpointBefore(stream, bound);

@@ -34,6 +34,7 @@ export class MemoryFactStore implements FactStore {
   private readonly byStream = new Map<string, MemoryStream>();
   private readonly keys = new Map<string, string>();
   private position = 0;
+  private revision = 0;
   private readonly log: RecordedFact[] = [];
 
   async knownKeys(keys: readonly string[]): Promise<ReadonlySet<string>> {
@@ -42,6 +43,7 @@ export class MemoryFactStore implements FactStore {
     return known;
   }
 
+  /** Heads are immutable objects here, replaced on every change: `cached` has nothing to save. */
   async heads(streams: readonly string[]): Promise<ReadonlyMap<string, StoredHead>> {
     const found = new Map<string, StoredHead>();
     for (const id of streams) {
@@ -73,7 +75,7 @@ export class MemoryFactStore implements FactStore {
   async commit(
     commits: readonly StreamCommit[],
     invalidations: readonly BusinessInvalidation[] = [],
-  ): Promise<void> {
+  ): Promise<ReadonlyMap<string, StoredHead>> {
     // Check everything first: a commit is all or nothing.
     const batchKeys = new Set<string>();
     for (const c of commits) {
@@ -84,16 +86,18 @@ export class MemoryFactStore implements FactStore {
         batchKeys.add(f.key);
       }
     }
-    for (const c of commits) this.apply(c);
+    const written = new Map<string, StoredHead>();
+    for (const c of commits) written.set(c.stream, this.apply(c));
     const committed = new Set(commits.filter((c) => c.state !== null).map((c) => c.stream));
     for (const inv of invalidations) this.invalidate(inv, committed);
+    return written;
   }
 
-  private apply(c: StreamCommit): void {
+  private apply(c: StreamCommit): StoredHead {
     let s = this.byStream.get(c.stream);
     if (!s) {
       s = {
-        head: { stream: c.stream, version: 0, state: null, staleFrom: null },
+        head: { stream: c.stream, version: 0, state: null, staleFrom: null, revision: 0 },
         facts: [],
         checkpoints: [],
       };
@@ -117,7 +121,14 @@ export class MemoryFactStore implements FactStore {
     }
     for (const cp of c.checkpoints) s.checkpoints.push(cp);
     s.checkpoints.sort((a, b) => comparePositions(a.position, b.position));
-    s.head = { ...s.head, version, state: c.state, staleFrom: c.state ? null : s.head.staleFrom };
+    s.head = {
+      ...s.head,
+      version,
+      state: c.state,
+      staleFrom: c.state ? null : s.head.staleFrom,
+      revision: ++this.revision,
+    };
+    return s.head;
   }
 
   /** Pair streams re-folded in the same commit already saw the business fact. */
@@ -127,7 +138,7 @@ export class MemoryFactStore implements FactStore {
       const last = s.head.state.last;
       if (!last || last.at < inv.from) continue;
       const staleFrom: Instant = Math.min(s.head.staleFrom ?? inv.from, inv.from);
-      s.head = { ...s.head, staleFrom };
+      s.head = { ...s.head, staleFrom, revision: ++this.revision };
       s.checkpoints = s.checkpoints.filter((cp) => cp.position.at < staleFrom);
     }
   }

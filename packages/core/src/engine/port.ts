@@ -19,6 +19,11 @@ export interface StoredHead {
   readonly state: PairState | null;
   /** Set when a business-level fact changed history from this instant: the state must be re-folded. */
   readonly staleFrom: Instant | null;
+  /**
+   * Changes whenever anything above changes, and is never given twice, not even after a write that rolled
+   * back: whoever holds a head of the same revision holds this very head (see `heads(…, cached)`).
+   */
+  readonly revision: number;
 }
 
 /** A pair state after the fact at `position`: a late fact re-folds from the last checkpoint before it. */
@@ -60,12 +65,23 @@ export interface FactRange {
 export interface FactStore {
   /** The idempotency keys among these that the log already holds. */
   knownKeys(keys: readonly string[]): Promise<ReadonlySet<string>>;
-  heads(streams: readonly string[]): Promise<ReadonlyMap<string, StoredHead>>;
+  /**
+   * The heads of these streams (absent: no such stream). A head in `cached` whose revision is still the
+   * stored one comes back as that same object: the store need not read or decode its state again.
+   */
+  heads(
+    streams: readonly string[],
+    cached?: ReadonlyMap<string, StoredHead>,
+  ): Promise<ReadonlyMap<string, StoredHead>>;
   /** The latest checkpoint strictly before `position` in fact order. */
   checkpointBefore(stream: string, position: FoldPosition): Promise<Checkpoint | undefined>;
   /** The stream's facts in fact order (`compareFacts`). */
   factsOf(stream: string, range?: FactRange): Promise<Fact[]>;
-  commit(commits: readonly StreamCommit[], invalidations?: readonly BusinessInvalidation[]): Promise<void>;
+  /** Returns the heads the commits wrote (the invalidated heads of other streams are not among them). */
+  commit(
+    commits: readonly StreamCommit[],
+    invalidations?: readonly BusinessInvalidation[],
+  ): Promise<ReadonlyMap<string, StoredHead>>;
   /** Every stream id, in no particular order. */
   streams(): Promise<string[]>;
   /** The log in global order, for projections and export: facts with position > `after`. */

@@ -159,6 +159,26 @@ export function sqlStoreSuite(name: string, store: () => SqlStore): void {
         expect(delta(await store().inbox.counts(), before).applied).toBe(2);
       });
 
+      it('a head written by a unit of work that rolled back is never mistaken for a stored one', async () => {
+        const pair = uniquePair();
+        const f = factsFor(pair);
+        const engine = new Engine(store());
+        const first = f.requestSent(T0, `${pair.business}.r1`);
+        await engine.ingest([first]);
+        // The engine caches the head its transaction wrote; the transaction then rolls back.
+        await expect(
+          store().atomically(async (txFacts) => {
+            await engine.withStore(txFacts).ingest([f.callConnected(T0 + 10, `${pair.business}.c1`)]);
+            throw new Error('the batch failed after the commit');
+          }),
+        ).rejects.toThrow('the batch failed after the commit');
+        // Another process moves the same stream to the same version with another fact.
+        await new Engine(store()).ingest([f.userMessaged(T0 + 20, `${pair.business}.m1`)]);
+        const uncached = await new Engine(store(), { headCacheSize: 0 }).state(pair, T0 + 30);
+        expect(uncached.facts).toBe(2);
+        expect(await engine.state(pair, T0 + 30)).toEqual(uncached);
+      });
+
       it('rebuild re-derives the log from the inbox through an unchanged Engine, all or nothing', async () => {
         const pair = uniquePair();
         const f = factsFor(pair);
@@ -218,6 +238,7 @@ export function sqlStoreSuite(name: string, store: () => SqlStore): void {
           version: captured.length,
           state: fold(initialPairState(pair.business, pair.user), captured as PairFact[], env),
           staleFrom: null,
+          revision: expect.any(Number),
         });
         // The Engine keeps working on the rebuilt log.
         const decision = await new Engine(store()).execute(
