@@ -228,18 +228,28 @@ function connected(state: PairState, fact: Extract<PairFact, { type: 'CallConnec
   state.unansweredStreak = 0;
 }
 
+function note(
+  state: PairState,
+  at: Instant,
+  field: string,
+  ours: string | number | null,
+  meta: string | number | null,
+): void {
+  pushCapped(state.discrepancies, { at, field, ours, meta });
+}
+
 function observe(
   state: PairState,
   fact: Extract<PairFact, { type: 'PermissionObserved' }>,
   policy: Policy,
 ): void {
   const ours = permissionAt(state, fact.at);
-  const note = (field: string, o: string | number | null, m: string | number | null) => {
-    if (o !== m) pushCapped(state.discrepancies, { at: fact.at, field, ours: o, meta: m });
-  };
-  note('permission.status', ours.status, fact.status);
+  // Observations come often and mostly agree: field names are spelled out only for a discrepancy.
+  if (ours.status !== fact.status) note(state, fact.at, 'permission.status', ours.status, fact.status);
   if (fact.status === 'temporary' && ours.status === 'temporary') {
-    note('permission.expiration_time', ours.expiresAt ?? null, fact.expiresAt ?? null);
+    const o = ours.expiresAt ?? null;
+    const m = fact.expiresAt ?? null;
+    if (o !== m) note(state, fact.at, 'permission.expiration_time', o, m);
   }
   for (const u of fact.usage ?? []) {
     const uses =
@@ -247,8 +257,12 @@ function observe(
         ? callLimitUse(state, policy, fact.at)
         : requestLimitUse(state, policy, fact.at);
     const mine = uses.find((x) => x.limit.periodSeconds === u.periodSeconds);
-    note(`${u.action}.${u.periodSeconds}s.current_usage`, mine?.usage ?? null, u.currentUsage);
-    note(`${u.action}.${u.periodSeconds}s.max_allowed`, mine?.limit.maxAllowed ?? null, u.maxAllowed);
+    const usage = mine?.usage ?? null;
+    const max = mine?.limit.maxAllowed ?? null;
+    if (usage !== u.currentUsage)
+      note(state, fact.at, `${u.action}.${u.periodSeconds}s.current_usage`, usage, u.currentUsage);
+    if (max !== u.maxAllowed)
+      note(state, fact.at, `${u.action}.${u.periodSeconds}s.max_allowed`, max, u.maxAllowed);
   }
   state.lastObserved = { at: fact.at, status: fact.status };
   // Meta wins.

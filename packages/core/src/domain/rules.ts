@@ -72,12 +72,12 @@ function useOf(
   at: Instant,
   extraStops: readonly Instant[],
 ): LimitUse {
-  const inWindow = counted.filter((s) => s <= at && at < s + limit.periodSeconds);
-  const usage = inWindow.length;
-  const until = bindingUntil(
-    [...inWindow.map((s) => s + limit.periodSeconds), ...extraStops],
-    limit.maxAllowed,
-  );
+  const usage = countInWindow(counted, limit.periodSeconds, at);
+  // Most limits are far from binding: the stop instants are only gathered when they could.
+  if (usage + extraStops.length < limit.maxAllowed) return { limit, usage };
+  const stops = [...extraStops];
+  for (const s of counted) if (s <= at && at < s + limit.periodSeconds) stops.push(s + limit.periodSeconds);
+  const until = bindingUntil(stops, limit.maxAllowed);
   return until === undefined ? { limit, usage } : { limit, usage, until };
 }
 
