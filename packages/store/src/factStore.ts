@@ -36,7 +36,7 @@ export const COMMIT_LOCK = 7_212_660_302;
 const MOVE_HEADS = `
 with input as (
   select * from json_to_recordset($1::json) as i(
-    stream text, business text, expected integer, version integer, state jsonb, last_at double precision)
+    stream text, business text, expected integer, version integer, state json, last_at double precision)
 ),
 moved as (
   update heads h
@@ -58,8 +58,9 @@ select * from moved union all select * from created`;
 
 const INSERT_FACTS = `
 insert into facts (stream, version, type, at, rank, key, data)
-select f.stream, f.version, f.data->>'type', (f.data->>'at')::double precision, f.rank, f.data->>'key', f.data
-from json_to_recordset($1::json) as f(n integer, stream text, version integer, rank smallint, data jsonb)
+select f.stream, f.version, f.type, f.at, f.rank, f.key, f.data
+from json_to_recordset($1::json) as f(
+  n integer, stream text, version integer, type text, at double precision, rank smallint, key text, data json)
 order by f.n`;
 
 const DROP_CHECKPOINTS = `
@@ -70,7 +71,7 @@ where c.stream = d.stream and (c.at, c.rank, c.key) >= (d.at, d.rank, d.key coll
 const INSERT_CHECKPOINTS = `
 insert into checkpoints (stream, at, rank, key, state)
 select c.stream, c.at, c.rank, c.key, c.state
-from json_to_recordset($1::json) as c(stream text, at double precision, rank smallint, key text, state jsonb)
+from json_to_recordset($1::json) as c(stream text, at double precision, rank smallint, key text, state json)
 on conflict (stream, at, rank, key) do update set state = excluded.state`;
 
 // A business fact from an instant on makes every pair state of the business that folded past it stale, and
@@ -291,7 +292,10 @@ function planCommit(commits: readonly StreamCommit[]): CommitPlan {
         n: plan.facts.length,
         stream: c.stream,
         version: ++version,
+        type: fact.type,
+        at: fact.at,
         rank: factRank(fact.type),
+        key: fact.key,
         data: fact,
       });
     }

@@ -47,7 +47,7 @@ async function insertRows(
   table: string,
   columns: readonly string[],
   rows: readonly Row[],
-  jsonbColumn?: string,
+  jsonColumn?: string,
 ): Promise<void> {
   for (let start = 0; start < rows.length; start += PAGE_ROWS) {
     const page = rows.slice(start, start + PAGE_ROWS);
@@ -55,7 +55,7 @@ async function insertRows(
     const tuples = page.map((row) => {
       const slots = columns.map((column) => {
         params.push(row[column]);
-        return column === jsonbColumn ? `$${params.length}::jsonb` : `$${params.length}`;
+        return column === jsonColumn ? `$${params.length}::json` : `$${params.length}`;
       });
       return `(${slots.join(', ')})`;
     });
