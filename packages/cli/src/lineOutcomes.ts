@@ -1,4 +1,4 @@
-import type { Engine, Fact } from '@callpermit/core';
+import type { Engine, Fact, IngestOptions, IngestReads } from '@callpermit/core';
 import type { InboxOutcome } from '@callpermit/store';
 import type { TranslatedLine } from './capture.js';
 import { describeRejection } from './capture.js';
@@ -8,17 +8,21 @@ export interface LineResult {
   readonly reason?: string;
 }
 
-/**
- * Ingests the facts of a batch of translated lines and says what became of each line: `applied` (it brought
- * a new fact), `duplicate` (every fact it carries was known), `ignored` (valid, but nothing callpermit
- * models), `rejected` (bad, with the line, field and reason).
- */
-export async function ingestLines(engine: Engine, lines: readonly TranslatedLine[]): Promise<LineResult[]> {
+/** Every fact the translator found in these lines, in line order. */
+export function factsOfLines(lines: readonly TranslatedLine[]): Fact[] {
   const facts: Fact[] = [];
   for (const line of lines)
     if (line.outcome.kind === 'facts') for (const f of line.outcome.facts) facts.push(f);
-  const { known, rejected } = await engine.ingest(facts);
-  const refused = new Map(rejected.map((r) => [r.fact, r.reason]));
+  return facts;
+}
+
+/**
+ * What became of each line, given which of its facts the log held and which the engine refused: `applied`
+ * (it brought a new fact), `duplicate` (every fact it carries was known, or came earlier in the batch),
+ * `ignored` (valid, but nothing callpermit models), `rejected` (bad, with the line, field and reason).
+ */
+export function lineResults(lines: readonly TranslatedLine[], reads: IngestReads): LineResult[] {
+  const refused = new Map(reads.rejected.map((r) => [r.fact, r.reason]));
   const seen = new Set<string>();
   return lines.map((line) => {
     if (line.outcome.kind === 'rejected') return { outcome: 'rejected', reason: describeRejection(line) };
@@ -28,10 +32,19 @@ export async function ingestLines(engine: Engine, lines: readonly TranslatedLine
       const reason = refused.get(f);
       if (reason !== undefined)
         return { outcome: 'rejected', reason: `${line.file}:${line.lineNo}: ${reason}` };
-      if (known.has(f.key) || seen.has(f.key)) continue;
+      if (reads.known.has(f.key) || seen.has(f.key)) continue;
       seen.add(f.key);
       added++;
     }
     return { outcome: added > 0 ? 'applied' : 'duplicate' };
   });
+}
+
+/** Ingests the facts of a batch of translated lines and says what became of each line. */
+export async function ingestLines(
+  engine: Engine,
+  lines: readonly TranslatedLine[],
+  options: IngestOptions = {},
+): Promise<LineResult[]> {
+  return lineResults(lines, await engine.ingest(factsOfLines(lines), options));
 }

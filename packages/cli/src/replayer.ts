@@ -1,7 +1,7 @@
 import { Engine, type PolicyBook } from '@callpermit/core';
-import type { SqlStore } from '@callpermit/store';
+import type { InboxDelivery, InboxReceipt, SqlStore } from '@callpermit/store';
 import { type TranslatedLine, translateCaptures } from './capture.js';
-import { ingestLines, type LineResult } from './lineOutcomes.js';
+import { ingestLines, type LineResult, lineResults } from './lineOutcomes.js';
 
 /** What `replay --json` and `rebuild --json` print. */
 export interface ReplayCounts {
@@ -27,6 +27,10 @@ export function tally(counts: ReplayCounts, result: LineResult): void {
  * in the inbox) commit together, so a replay killed at any point and run again ends in the state of one
  * clean replay. A body the inbox already holds counts as a duplicate. `engine` carries the policy and what
  * it knows of each business from batch to batch; it runs over the transaction's store.
+ *
+ * The lines go to the inbox as soon as the engine knows which facts are new, so the database stores them
+ * while the engine folds. Should the engine have to try again (another writer stored some of the facts
+ * meanwhile), the lines whose outcome changed are reclassified before the transaction ends.
  */
 export async function replayBatch(
   store: SqlStore,
@@ -34,23 +38,46 @@ export async function replayBatch(
   batch: readonly TranslatedLine[],
 ): Promise<LineResult[]> {
   return store.atomically(async (facts, inbox) => {
-    const results = await ingestLines(engine.withStore(facts), batch);
-    const receipts = await inbox.record(
-      batch.map((line, i) => {
-        const r = results[i] as LineResult;
-        const delivery = {
-          body: line.raw,
-          source: { file: line.file, line: line.lineNo },
-          outcome: r.outcome,
-        };
-        return r.reason === undefined ? delivery : { ...delivery, reason: r.reason };
-      }),
-    );
+    let recorded: Promise<{ early: LineResult[]; receipts: InboxReceipt[] }> | undefined;
+    const record = (early: LineResult[]) => {
+      const pending = inbox.record(deliveries(batch, early)).then((receipts) => ({ early, receipts }));
+      // Awaited below; until then a failure must not count as unhandled.
+      pending.catch(() => {});
+      return pending;
+    };
+    const results = await ingestLines(engine.withStore(facts), batch, {
+      onReads: (reads) => {
+        recorded ??= record(lineResults(batch, reads));
+      },
+    });
+    const { early, receipts } = await (recorded ?? record(results));
+    const changed = results.flatMap((r, i) => {
+      const receipt = receipts[i] as InboxReceipt;
+      if (receipt.repeated || r.outcome === early[i]?.outcome) return [];
+      return [r.reason === undefined ? { id: receipt.id, outcome: r.outcome } : { id: receipt.id, ...r }];
+    });
+    if (changed.length > 0) await inbox.reclassify(changed);
     return results.map((r, i) =>
       receipts[i]?.repeated && r.outcome !== 'rejected' ? { outcome: 'duplicate' } : r,
     );
   });
 }
+
+/** The inbox deliveries of a batch's lines, each with its outcome. */
+function deliveries(batch: readonly TranslatedLine[], results: readonly LineResult[]): InboxDelivery[] {
+  return batch.map((line, i) => {
+    const r = results[i] as LineResult;
+    const delivery = { body: line.raw, source: { file: line.file, line: line.lineNo }, outcome: r.outcome };
+    return r.reason === undefined ? delivery : { ...delivery, reason: r.reason };
+  });
+}
+
+/**
+ * Lines per replay transaction. Larger batches amortise each transaction's round trips and rewrite each head
+ * less often (replay.postgres: 4,000 lines ran about 10 % faster than 1,000); the cost is a longer commit
+ * lock, about a quarter of a second per batch on PostgreSQL, which other writers wait out.
+ */
+export const REPLAY_BATCH_LINES = 4000;
 
 /** Streams capture files into a store in batched transactions; `onLine` sees each line and what became of it. */
 export async function replayCaptures(
@@ -58,7 +85,7 @@ export async function replayCaptures(
   files: readonly string[],
   policy: PolicyBook,
   onLine: (line: TranslatedLine, result: LineResult) => void = () => {},
-  batchSize = 1000,
+  batchSize = REPLAY_BATCH_LINES,
 ): Promise<ReplayCounts> {
   const counts = emptyCounts();
   const engine = new Engine(store, { policy });

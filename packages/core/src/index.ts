@@ -28,6 +28,8 @@ export {
   Engine,
   type EngineOptions,
   type ExecuteResult,
+  type IngestOptions,
+  type IngestReads,
   type IngestResult,
   type RejectedFact,
 } from './engine/engine.js';

@@ -4,7 +4,7 @@ import { openSqlClient, openStore, type SqlClient, type StoreOptions } from '@ca
 import { human, seconds } from '../benchmark.js';
 import type { CaptureFile, CaptureOptions } from '../captureGenerator.js';
 import { deadline, type FreshDatabases } from './databases.js';
-import { createFloorTables, insertBatch, storedBatches } from './floor.js';
+import { createFloorTables, type FloorTables, insertBatch, storedBatches } from './floor.js';
 
 /** The capture the replay benchmarks use (replay.memory's too): 1M lines over 10,000 pairs, seed 1. */
 export const REPLAY_CAPTURE: CaptureOptions = { lines: 1_000_000, pairs: 10_000, seed: 1 };
@@ -20,17 +20,19 @@ export interface DurableReplayMeasure {
   readonly batches: number;
   /** Wall seconds of `replayCaptures`. */
   readonly replaySeconds: number;
-  /** Seconds spent in the floor's insert transactions (reading the rows back is not counted). */
+  /** Seconds spent in the keyed floor's insert transactions (reading the rows back is not counted). */
   readonly floorSeconds: number;
+  /** The same into tables without keys or indexes. */
+  readonly plainFloorSeconds: number;
 }
 
 const PROGRESS_LINES = 100_000;
 
 /**
  * `callpermit replay` of a capture into a fresh database (`replayCaptures`: translation, engine, one
- * transaction per batch with the facts and the inbox lines), then the floor: the rows it stored read back
- * and inserted again, batch for batch, with plain multi-row INSERTs into plain tables of a second fresh
- * database.
+ * transaction per batch with the facts and the inbox lines), then the floors: the rows it stored read back
+ * and inserted again, batch for batch, with plain multi-row INSERTs into copies of the store's tables in a
+ * second fresh database, first with the store's keys and indexes, then without (see floor.ts).
  */
 export async function measureDurableReplay(
   databases: FreshDatabases,
@@ -46,7 +48,9 @@ export async function measureDurableReplay(
     const floorClient = await openSqlClient(await databases.create('floor'));
     try {
       await createFloorTables(floorClient);
-      return { ...replay, ...(await timedFloor(source, floorClient)) };
+      const keyed = await timedFloor(source, floorClient, 'keyed');
+      const plain = await timedFloor(source, floorClient, 'plain');
+      return { ...replay, ...keyed, plainFloorSeconds: plain.floorSeconds };
     } finally {
       await floorClient.close();
     }
@@ -89,6 +93,7 @@ async function timedReplay(
 async function timedFloor(
   source: SqlClient,
   target: SqlClient,
+  tables: FloorTables,
 ): Promise<{ facts: number; bodies: number; batches: number; floorSeconds: number }> {
   let facts = 0;
   let bodies = 0;
@@ -96,18 +101,18 @@ async function timedFloor(
   let floorSeconds = 0;
   for await (const batch of storedBatches(source)) {
     const start = process.hrtime.bigint();
-    await insertBatch(target, batch);
+    await insertBatch(target, batch, tables);
     floorSeconds += seconds(start);
     facts += batch.facts.length;
     bodies += batch.inbox.length;
     batches++;
   }
   const [written] = await target.query<{ facts: unknown; bodies: unknown }>(
-    'select (select count(*) from plain_facts) as facts, (select count(*) from plain_inbox) as bodies',
+    `select (select count(*) from ${tables}_facts) as facts, (select count(*) from ${tables}_inbox) as bodies`,
   );
   if (Number(written?.facts) !== facts || Number(written?.bodies) !== bodies)
     throw new Error(
-      `the floor wrote ${written?.facts} facts and ${written?.bodies} bodies of ${facts} and ${bodies}`,
+      `the ${tables} floor wrote ${written?.facts} facts and ${written?.bodies} bodies of ${facts} and ${bodies}`,
     );
   return { facts, bodies, batches, floorSeconds };
 }

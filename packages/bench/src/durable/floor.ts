@@ -1,9 +1,12 @@
 import { migrate, type Row, type SqlClient } from '@callpermit/store';
 
 /**
- * The floor of a durable replay: the rows the replay stored, written again with plain multi-row
- * `INSERT … VALUES` into plain tables of the same columns (no keys, indexes or checks), one transaction per
- * batch of the replay. What a database must do at least to hold the same data.
+ * The floors of a durable replay: the rows the replay stored, written again with plain multi-row
+ * `INSERT … VALUES`, one transaction per batch of the replay, into copies of the store's tables:
+ * - `keyed`: with the store's keys and indexes (unique idempotency key, stream + version, global position,
+ *   fact order, unique body hash): what a database must do at least to hold the same data in a form the
+ *   store can use. The benchmark's baseline.
+ * - `plain`: the same columns without any key, index or check: the raw cost of the bytes, for information.
  */
 
 /** The columns the replay's statements write; the rest (position, id, timestamps) are the tables' defaults. */
@@ -27,18 +30,25 @@ export interface StoredBatch {
   readonly inbox: readonly Row[];
 }
 
-/** Creates the plain tables in a fresh database: the store's schema, then column-only copies of two tables. */
+export type FloorTables = 'keyed' | 'plain';
+
+/**
+ * Creates the floor's tables in a fresh database: the store's schema, then copies of its two tables, with
+ * everything (`keyed`) or with their columns and defaults only (`plain`).
+ */
 export async function createFloorTables(client: SqlClient): Promise<void> {
   await migrate(client);
-  await client.query('create table plain_facts (like facts including defaults)');
-  await client.query('create table plain_inbox (like inbox including defaults)');
+  for (const table of ['facts', 'inbox']) {
+    await client.query(`create table keyed_${table} (like ${table} including all)`);
+    await client.query(`create table plain_${table} (like ${table} including defaults)`);
+  }
 }
 
 /** One replay batch, written the plain way: multi-row INSERTs in one transaction. */
-export async function insertBatch(client: SqlClient, batch: StoredBatch): Promise<void> {
+export async function insertBatch(client: SqlClient, batch: StoredBatch, tables: FloorTables): Promise<void> {
   await client.transaction(async (tx) => {
-    await insertRows(tx, 'plain_facts', FACT_COLUMNS, batch.facts, 'data');
-    await insertRows(tx, 'plain_inbox', INBOX_COLUMNS, batch.inbox);
+    await insertRows(tx, `${tables}_facts`, FACT_COLUMNS, batch.facts, 'data');
+    await insertRows(tx, `${tables}_inbox`, INBOX_COLUMNS, batch.inbox);
   });
 }
 

@@ -181,3 +181,29 @@ describe('a fact the engine cannot apply is refused with its reason, and the res
     expect((await engine.callPermissions(testPair, T0 + 10)).permission).toEqual({ status: 'permanent' });
   });
 });
+
+describe('ingest tells its caller what it read before it writes', () => {
+  it('onReads sees the facts the log held and those refused, before the commit', async () => {
+    const store = new MemoryFactStore();
+    const engine = new Engine(store);
+    const held = facts.userMessaged({ at: T0, messageId: 'm1' });
+    await engine.ingest([held]);
+    const fresh = facts.userMessaged({ at: T0 + 5, messageId: 'm2' });
+    const bad = { ...facts.userMessaged({ at: T0 + 6, messageId: 'm3' }), key: '' };
+    const events: string[] = [];
+    const commit = store.commit.bind(store);
+    store.commit = async (...args) => {
+      events.push('commit');
+      return commit(...args);
+    };
+    const result = await engine.ingest([held, fresh, bad], {
+      onReads: ({ known, rejected }) => {
+        events.push(
+          `reads: known ${[...known].join(',')}; refused ${rejected.map((r) => r.reason).join(',')}`,
+        );
+      },
+    });
+    expect(events).toEqual([`reads: known ${held.key}; refused key: missing`, 'commit']);
+    expect(result).toMatchObject({ applied: 1, duplicates: 1 });
+  });
+});

@@ -54,6 +54,21 @@ export interface IngestResult {
   readonly known: ReadonlySet<string>;
 }
 
+/** Which of the facts given to `ingest` the log held already, and which were refused: known before any fold. */
+export interface IngestReads {
+  readonly known: ReadonlySet<string>;
+  readonly rejected: readonly RejectedFact[];
+}
+
+export interface IngestOptions {
+  /**
+   * Called on each attempt once the engine has read what it needs and before it folds and commits: a caller
+   * with writes of its own in the same unit of work (a replay's inbox lines) can send them now, so the
+   * database works on them while the engine folds. What it sends runs before the engine's commit.
+   */
+  readonly onReads?: (reads: IngestReads) => void;
+}
+
 /** The decision, the instant it was made and recorded at, and whether the command had been recorded before. */
 export type ExecuteResult = Decision & { readonly at: Instant; readonly replayed?: boolean };
 
@@ -105,10 +120,10 @@ export class Engine {
   }
 
   /** Records facts (any order, duplicates allowed): each applies at its own instant, and once. */
-  async ingest(facts: readonly Fact[]): Promise<IngestResult> {
+  async ingest(facts: readonly Fact[], options: IngestOptions = {}): Promise<IngestResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.tryIngest(facts);
+        return await this.tryIngest(facts, options);
       } catch (error) {
         if (
           !(error instanceof ConcurrencyError || error instanceof DuplicateFactError) ||
@@ -120,7 +135,7 @@ export class Engine {
     }
   }
 
-  private async tryIngest(facts: readonly Fact[]): Promise<IngestResult> {
+  private async tryIngest(facts: readonly Fact[], options: IngestOptions): Promise<IngestResult> {
     const unique = new Map<string, Fact>();
     const rejected: RejectedFact[] = [];
     let duplicates = 0;
@@ -133,7 +148,10 @@ export class Engine {
     const known = await this.store.knownKeys([...unique.keys()]);
     duplicates += known.size;
     const fresh = [...unique.values()].filter((f) => !known.has(f.key));
-    if (fresh.length === 0) return { applied: 0, duplicates, rejected, known };
+    if (fresh.length === 0) {
+      options.onReads?.({ known, rejected });
+      return { applied: 0, duplicates, rejected, known };
+    }
 
     const byStream = new Map<string, Fact[]>();
     for (const f of fresh) {
@@ -146,6 +164,7 @@ export class Engine {
     const heads = await this.heads([
       ...new Set([...byStream.keys(), ...[...businesses].map(businessStreamId)]),
     ]);
+    options.onReads?.({ known, rejected });
 
     const commits: StreamCommit[] = [];
     const invalidations: BusinessInvalidation[] = [];
