@@ -1,5 +1,11 @@
 import { Engine, type PolicyBook } from '@callpermit/core';
-import type { InboxDelivery, InboxReceipt, SqlStore } from '@callpermit/store';
+import {
+  type EncodedBody,
+  encodeBody,
+  type InboxDelivery,
+  type InboxReceipt,
+  type SqlStore,
+} from '@callpermit/store';
 import { type TranslatedLine, translateCaptures } from './capture.js';
 import { ingestLines, type LineResult, lineResults } from './lineOutcomes.js';
 
@@ -30,17 +36,21 @@ export function tally(counts: ReplayCounts, result: LineResult): void {
  *
  * The lines go to the inbox as soon as the engine knows which facts are new, so the database stores them
  * while the engine folds. Should the engine have to try again (another writer stored some of the facts
- * meanwhile), the lines whose outcome changed are reclassified before the transaction ends.
+ * meanwhile), the lines whose outcome changed are reclassified before the transaction ends. `bodies` are the
+ * lines encoded for the inbox (`encodeBody`), when the caller did it ahead of time.
  */
 export async function replayBatch(
   store: SqlStore,
   engine: Engine,
   batch: readonly TranslatedLine[],
+  bodies: readonly EncodedBody[] = [],
 ): Promise<LineResult[]> {
   return store.atomically(async (facts, inbox) => {
     let recorded: Promise<{ early: LineResult[]; receipts: InboxReceipt[] }> | undefined;
     const record = (early: LineResult[]) => {
-      const pending = inbox.record(deliveries(batch, early)).then((receipts) => ({ early, receipts }));
+      const pending = inbox
+        .record(deliveries(batch, bodies, early))
+        .then((receipts) => ({ early, receipts }));
       // Awaited below; until then a failure must not count as unhandled.
       pending.catch(() => {});
       return pending;
@@ -64,10 +74,15 @@ export async function replayBatch(
 }
 
 /** The inbox deliveries of a batch's lines, each with its outcome. */
-function deliveries(batch: readonly TranslatedLine[], results: readonly LineResult[]): InboxDelivery[] {
+function deliveries(
+  batch: readonly TranslatedLine[],
+  bodies: readonly EncodedBody[],
+  results: readonly LineResult[],
+): InboxDelivery[] {
   return batch.map((line, i) => {
     const r = results[i] as LineResult;
-    const delivery = { body: line.raw, source: { file: line.file, line: line.lineNo }, outcome: r.outcome };
+    const body = bodies[i] ?? line.raw;
+    const delivery = { body, source: { file: line.file, line: line.lineNo }, outcome: r.outcome };
     return r.reason === undefined ? delivery : { ...delivery, reason: r.reason };
   });
 }
@@ -89,8 +104,8 @@ export async function replayCaptures(
 ): Promise<ReplayCounts> {
   const counts = emptyCounts();
   const engine = new Engine(store, { policy });
-  const batches = translateCaptures(files, batchSize)[Symbol.asyncIterator]();
-  // Translate the next batch while the current one is at the database.
+  const batches = encoded(translateCaptures(files, batchSize))[Symbol.asyncIterator]();
+  // Translate and encode the next batch while the current one is at the database.
   let next = batches.next();
   for (;;) {
     const current = await next;
@@ -98,8 +113,8 @@ export async function replayCaptures(
     next = batches.next();
     // A read error surfaces at the next await; until then it must not count as unhandled.
     next.catch(() => {});
-    const batch = current.value;
-    const results = await replayBatch(store, engine, batch);
+    const { batch, bodies } = current.value;
+    const results = await replayBatch(store, engine, batch, bodies);
     for (const [i, line] of batch.entries()) {
       const result = results[i] as LineResult;
       tally(counts, result);
@@ -107,4 +122,11 @@ export async function replayCaptures(
     }
   }
   return counts;
+}
+
+/** Batches with their lines encoded for the inbox, as each batch is read. */
+async function* encoded(
+  batches: AsyncIterable<TranslatedLine[]>,
+): AsyncGenerator<{ batch: TranslatedLine[]; bodies: EncodedBody[] }> {
+  for await (const batch of batches) yield { batch, bodies: batch.map((line) => encodeBody(line.raw)) };
 }

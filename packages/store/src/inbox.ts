@@ -12,9 +12,30 @@ export interface InboxSource {
   readonly line?: number;
 }
 
+/**
+ * A body hashed and encoded ahead of time (`encodeBody`): a replay does it while the previous batch is at
+ * the database, so the batch's own transaction does not wait for it. Only `encodeBody` makes one, so its
+ * hash is always the text's.
+ */
+export class EncodedBody {
+  private constructor(
+    readonly text: string,
+    /** sha256 of the text's UTF-8 bytes, hex. */
+    readonly hash: string,
+    /** The UTF-8 bytes, base64: how the inbox sends them inside its JSON parameter. */
+    readonly base64: string,
+  ) {}
+
+  static of(text: string): EncodedBody {
+    const bytes = Buffer.from(text, 'utf8');
+    return new EncodedBody(text, createHash('sha256').update(bytes).digest('hex'), bytes.toString('base64'));
+  }
+}
+
 /** One received capture line or webhook body, as received, with what became of it. */
 export interface InboxDelivery {
-  readonly body: string;
+  /** The text as received, or the same encoded ahead of time. */
+  readonly body: string | EncodedBody;
   readonly source: InboxSource;
   readonly outcome: InboxOutcome;
   /** Required for `rejected`: the line, field and reason the user is shown. */
@@ -69,6 +90,14 @@ export function bodyHash(body: string): string {
   return createHash('sha256').update(body, 'utf8').digest('hex');
 }
 
+export function encodeBody(text: string): EncodedBody {
+  return EncodedBody.of(text);
+}
+
+function encoded(body: string | EncodedBody): EncodedBody {
+  return typeof body === 'string' ? encodeBody(body) : body;
+}
+
 const RECORD = `
 insert into inbox (hash, body, source_file, source_line, outcome, reason, deliveries)
 select i.hash, decode(i.body, 'base64'), i.file, i.line, i.outcome, i.reason, i.deliveries
@@ -87,21 +116,21 @@ export class SqlInbox implements Inbox {
   async record(items: readonly InboxDelivery[]): Promise<InboxReceipt[]> {
     for (const [i, item] of items.entries()) validate(item, i);
     // One row per distinct body: a body twice in one batch is one row delivered twice.
-    const rows = new Map<string, { n: number; item: InboxDelivery; deliveries: number }>();
+    const rows = new Map<string, { n: number; item: InboxDelivery; body: EncodedBody; deliveries: number }>();
     const hashes = items.map((item) => {
-      const hash = bodyHash(item.body);
-      const row = rows.get(hash);
+      const body = encoded(item.body);
+      const row = rows.get(body.hash);
       if (row) row.deliveries++;
-      else rows.set(hash, { n: rows.size, item, deliveries: 1 });
-      return hash;
+      else rows.set(body.hash, { n: rows.size, item, body, deliveries: 1 });
+      return body.hash;
     });
     if (rows.size === 0) return [];
     const stored = await this.client.query<{ id: unknown; hash: string; deliveries: unknown }>(RECORD, [
       jsonParam(
-        [...rows].map(([hash, { n, item, deliveries }]) => ({
+        [...rows].map(([hash, { n, item, body, deliveries }]) => ({
           n,
           hash,
-          body: Buffer.from(item.body, 'utf8').toString('base64'),
+          body: body.base64,
           file: item.source.file,
           line: item.source.line ?? null,
           outcome: item.outcome,
@@ -191,7 +220,8 @@ function entryOf(r: Record<string, unknown>): InboxEntry {
 
 function validate(item: InboxDelivery, index: number): void {
   const where = `inbox item ${index + 1}`;
-  if (typeof item.body !== 'string') throw new TypeError(`${where}: body must be a string`);
+  if (typeof item.body !== 'string' && !(item.body instanceof EncodedBody))
+    throw new TypeError(`${where}: body must be a string (or one made by encodeBody)`);
   if (typeof item.source?.file !== 'string' || item.source.file === '') {
     throw new TypeError(`${where}: source.file must name the file or channel the body came from`);
   }

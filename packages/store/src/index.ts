@@ -2,6 +2,8 @@
 // of received bodies, and the SQL client port the two drivers implement.
 export {
   bodyHash,
+  EncodedBody,
+  encodeBody,
   type Inbox,
   type InboxCounts,
   type InboxDelivery,

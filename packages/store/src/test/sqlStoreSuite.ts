@@ -11,7 +11,14 @@ import {
 } from '@callpermit/core';
 import { factsFor, T0, uniquePair } from '@callpermit/testing';
 import { describe, expect, it } from 'vitest';
-import type { InboxCounts, InboxDelivery, InboxOutcome, SqlStore } from '../index.js';
+import {
+  bodyHash,
+  encodeBody,
+  type InboxCounts,
+  type InboxDelivery,
+  type InboxOutcome,
+  type SqlStore,
+} from '../index.js';
 
 async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -104,6 +111,29 @@ export function sqlStoreSuite(name: string, store: () => SqlStore): void {
           rejected: 1,
           repeated: 2,
         });
+      });
+
+      it('a body encoded ahead of time is stored as the same text, under the same hash', async () => {
+        const text = `{"kind":"webhook","note":"encoded ahead ${uniquePair().business} — ünïcode"}`;
+        const [early] = await store().inbox.record([
+          { body: encodeBody(text), source: { file: 'encoded.ndjson', line: 1 }, outcome: 'ignored' },
+        ]);
+        expect(early).toMatchObject({ hash: bodyHash(text), deliveries: 1, repeated: false });
+        const [again] = await store().inbox.record([
+          { body: text, source: { file: 'plain.ndjson', line: 1 }, outcome: 'ignored' },
+        ]);
+        expect(again).toMatchObject({ id: early?.id, deliveries: 2, repeated: true });
+        const entries = await all(store().inbox.iterate());
+        expect(entries.find((e) => e.id === early?.id)?.body).toBe(text);
+        await expect(
+          store().inbox.record([
+            {
+              body: { text, hash: 'forged', base64: '' } as never,
+              source: { file: 'f' },
+              outcome: 'ignored',
+            },
+          ]),
+        ).rejects.toThrow('inbox item 1: body must be a string (or one made by encodeBody)');
       });
 
       it('refuses a malformed delivery with the item and field, and stores none of the batch', async () => {
