@@ -183,27 +183,32 @@ describe('a fact the engine cannot apply is refused with its reason, and the res
 });
 
 describe('ingest tells its caller what it read before it writes', () => {
-  it('onReads sees the facts the log held and those refused, before the commit', async () => {
+  it("onReads comes after every read (a late fact's re-fold included) and before the commit", async () => {
     const store = new MemoryFactStore();
-    const engine = new Engine(store);
-    const held = facts.userMessaged({ at: T0, messageId: 'm1' });
-    await engine.ingest([held]);
-    const fresh = facts.userMessaged({ at: T0 + 5, messageId: 'm2' });
+    const engine = new Engine(store, { checkpointEvery: 2 });
+    const held = facts.userMessaged({ at: T0 + 10, messageId: 'm1' });
+    await engine.ingest([held, facts.userMessaged({ at: T0 + 20, messageId: 'm2' })]);
+    // Earlier than the head's last fact: the engine re-folds, reading a checkpoint and facts.
+    const late = facts.userMessaged({ at: T0 + 5, messageId: 'm0' });
     const bad = { ...facts.userMessaged({ at: T0 + 6, messageId: 'm3' }), key: '' };
     const events: string[] = [];
-    const commit = store.commit.bind(store);
-    store.commit = async (...args) => {
-      events.push('commit');
-      return commit(...args);
-    };
-    const result = await engine.ingest([held, fresh, bad], {
+    for (const method of ['knownKeys', 'heads', 'checkpointBefore', 'factsOf', 'commit'] as const) {
+      const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
+      (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        events.push(method);
+        return original(...args);
+      };
+    }
+    const result = await engine.ingest([held, late, bad], {
       onReads: ({ known, rejected }) => {
         events.push(
           `reads: known ${[...known].join(',')}; refused ${rejected.map((r) => r.reason).join(',')}`,
         );
       },
     });
-    expect(events).toEqual([`reads: known ${held.key}; refused key: missing`, 'commit']);
+    expect(events.slice(-2)).toEqual([`reads: known ${held.key}; refused key: missing`, 'commit']);
+    expect(events).toEqual(expect.arrayContaining(['knownKeys', 'heads', 'factsOf']));
     expect(result).toMatchObject({ applied: 1, duplicates: 1 });
+    expect((await engine.state(testPair, T0 + 30)).facts).toBe(3);
   });
 });

@@ -74,6 +74,18 @@ export type ExecuteResult = Decision & { readonly at: Instant; readonly replayed
 
 const QUERY_EDGE = 99;
 
+/** What a pair stream's new facts fold from: see `Engine.foldBase`. */
+interface FoldBase {
+  /** The new facts in fact order. */
+  readonly sorted: readonly PairFact[];
+  /** Set when they do not all come after the head: re-fold from this checkpoint with the facts since. */
+  readonly refold?: {
+    readonly from: FoldPosition;
+    readonly checkpoint: Checkpoint | undefined;
+    readonly old: readonly PairFact[];
+  };
+}
+
 interface BusinessEnv {
   readonly version: number;
   readonly env: RuleEnv;
@@ -164,7 +176,6 @@ export class Engine {
     const heads = await this.heads([
       ...new Set([...byStream.keys(), ...[...businesses].map(businessStreamId)]),
     ]);
-    options.onReads?.({ known, rejected });
 
     const commits: StreamCommit[] = [];
     const invalidations: BusinessInvalidation[] = [];
@@ -192,19 +203,23 @@ export class Engine {
       const added = (byStream.get(businessStreamId(business)) ?? []) as BusinessFact[];
       envs.set(business, await this.envFor(business, heads.get(businessStreamId(business)), added));
     }
-    for (const [stream, list] of byStream) {
-      const { business, user } = parseStreamId(stream);
-      if (user === '') continue;
-      const from = refoldFrom.get(business);
-      commits.push(
-        await this.foldCommit(
+    // Every read before any fold (the facts a late fact re-folds with are read for all streams at once), so a
+    // caller's own writes sent from onReads never hold up the fold.
+    const pairs = [...byStream].filter(([stream]) => parseStreamId(stream).user !== '');
+    const bases = await Promise.all(
+      pairs.map(([stream, list]) =>
+        this.foldBase(
           stream,
           heads.get(stream),
           list as PairFact[],
-          envs.get(business) as RuleEnv,
-          from,
+          refoldFrom.get(parseStreamId(stream).business),
         ),
-      );
+      ),
+    );
+    options.onReads?.({ known, rejected });
+    for (const [i, [stream, list]] of pairs.entries()) {
+      const env = envs.get(parseStreamId(stream).business) as RuleEnv;
+      commits.push(this.foldOnto(stream, bases[i] as FoldBase, heads.get(stream), list as PairFact[], env));
     }
     await this.commit(commits, invalidations);
     return { applied: fresh.length, duplicates, rejected, known };
@@ -231,7 +246,8 @@ export class Engine {
       const decision = decide(state, command, at, env);
       if (!decision.ok || decision.facts.length === 0) return { ...decision, at };
       try {
-        await this.commit([await this.foldCommit(stream, head, decision.facts, env)]);
+        const base = await this.foldBase(stream, head, decision.facts);
+        await this.commit([this.foldOnto(stream, base, head, decision.facts, env)]);
         return { ...decision, at };
       } catch (error) {
         if (
@@ -382,17 +398,16 @@ export class Engine {
   }
 
   /**
-   * The commit that adds `added` to a pair stream: folded onto the head when they come after it, else
-   * re-folded from the last checkpoint before the earliest of them (a late fact, or a business fact at `from`).
+   * Where the facts `added` to a pair stream fold from: the head, when they all come after it; else the last
+   * checkpoint before the earliest of them (a late fact, or a business fact at `businessFrom`), with the
+   * stream's facts since then. Only this reads the store; `foldOnto` then folds without reading.
    */
-  private async foldCommit(
+  private async foldBase(
     stream: string,
     head: StoredHead | undefined,
     added: readonly PairFact[],
-    env: RuleEnv,
     businessFrom?: Instant,
-  ): Promise<StreamCommit> {
-    const { business, user } = parseStreamId(stream);
+  ): Promise<FoldBase> {
     const sorted = [...added].sort(compareFacts);
     const first = sorted[0] as PairFact;
     const last = head?.state?.last ?? null;
@@ -404,18 +419,34 @@ export class Engine {
     if (businessFrom !== undefined && last && last.at >= businessFrom)
       earlier({ at: businessFrom, rank: -1, key: '' });
     if (last && comparePositions(positionOf(first), last) < 0) earlier(positionOf(first));
-    const expectedVersion = head?.version ?? 0;
+    if (from === undefined) return { sorted };
+    const checkpoint = await this.store.checkpointBefore(stream, from);
+    const old = (await this.store.factsOf(
+      stream,
+      checkpoint ? { after: checkpoint.position } : {},
+    )) as PairFact[];
+    return { sorted, refold: { from, checkpoint, old } };
+  }
 
-    if (from === undefined) {
-      const base = head?.state ? clonePairState(head.state) : initialPairState(business, user);
-      const { state, checkpoints } = this.foldWithCheckpoints(base, sorted, env, undefined);
+  /** The commit that adds `added` to a pair stream, folded from `base` (see `foldBase`). */
+  private foldOnto(
+    stream: string,
+    base: FoldBase,
+    head: StoredHead | undefined,
+    added: readonly PairFact[],
+    env: RuleEnv,
+  ): StreamCommit {
+    const { business, user } = parseStreamId(stream);
+    const expectedVersion = head?.version ?? 0;
+    if (base.refold === undefined) {
+      const start = head?.state ? clonePairState(head.state) : initialPairState(business, user);
+      const { state, checkpoints } = this.foldWithCheckpoints(start, base.sorted, env, undefined);
       return { stream, expectedVersion, facts: added, state, checkpoints };
     }
-    const cp: Checkpoint | undefined = await this.store.checkpointBefore(stream, from);
-    const old = (await this.store.factsOf(stream, cp ? { after: cp.position } : {})) as PairFact[];
-    const tail = [...old, ...sorted].sort(compareFacts);
-    const base = cp ? clonePairState(cp.state) : initialPairState(business, user);
-    const { state, checkpoints } = this.foldWithCheckpoints(base, tail, env, from);
+    const { from, checkpoint, old } = base.refold;
+    const tail = [...old, ...base.sorted].sort(compareFacts);
+    const start = checkpoint ? clonePairState(checkpoint.state) : initialPairState(business, user);
+    const { state, checkpoints } = this.foldWithCheckpoints(start, tail, env, from);
     return { stream, expectedVersion, facts: added, state, checkpoints, dropCheckpointsFrom: from };
   }
 
