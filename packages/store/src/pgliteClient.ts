@@ -29,22 +29,15 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
     driver: 'pglite',
     query: (sql, params) => run(sql, params) as never,
     transaction: (fn) =>
-      db.transaction((tx) => {
-        // Queries sent without waiting for the previous one (a replay's inbox lines while the engine folds)
-        // run one after the other, in the order sent, as on a `pg` connection: PGlite's transaction does
-        // not queue them itself.
-        let previous: Promise<unknown> = Promise.resolve();
-        return fn(
-          transactionScope('pglite', (sql, params) => {
-            const result = previous.then(
-              async () =>
-                (await tx.query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[],
-            );
-            previous = result.catch(() => {});
-            return result;
-          }),
-        );
-      }),
+      db.transaction((tx) =>
+        fn(
+          transactionScope(
+            'pglite',
+            async (sql, params) =>
+              (await tx.query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[],
+          ),
+        ),
+      ),
     async close() {
       try {
         await db.close();

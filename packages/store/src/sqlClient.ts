@@ -15,8 +15,13 @@ export interface SqlClient {
 
 type RunQuery = (sql: string, params?: readonly unknown[]) => Promise<Row[]>;
 
-/** The client handed to a transaction's callback: queries run on the transaction, nesting uses savepoints. */
+/**
+ * The client handed to a transaction's callback: queries run on the transaction, nesting uses savepoints.
+ * Queries sent without waiting for the previous one (a replay's inbox lines while the engine folds) run one
+ * after the other in the order sent: neither driver queues them on a transaction's connection for us.
+ */
 export function transactionScope(driver: SqlClient['driver'], run: RunQuery, depth = 0): SqlClient {
+  if (depth === 0) run = inOrder(run);
   return {
     driver,
     query: <R extends Row>(sql: string, params?: readonly unknown[]) => run(sql, params) as Promise<R[]>,
@@ -35,5 +40,15 @@ export function transactionScope(driver: SqlClient['driver'], run: RunQuery, dep
     async close(): Promise<void> {
       throw new Error('a transaction is closed by the transaction() call that opened it');
     },
+  };
+}
+
+/** `run`, with each query started only once the previous one has finished. */
+function inOrder(run: RunQuery): RunQuery {
+  let previous: Promise<unknown> = Promise.resolve();
+  return (sql, params) => {
+    const result = previous.then(() => run(sql, params));
+    previous = result.catch(() => {});
+    return result;
   };
 }
