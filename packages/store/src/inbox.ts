@@ -22,13 +22,13 @@ export class EncodedBody {
     readonly text: string,
     /** sha256 of the text's UTF-8 bytes, hex. */
     readonly hash: string,
-    /** The UTF-8 bytes, as the inbox stores them. */
-    readonly bytes: Uint8Array,
+    /** The UTF-8 bytes, base64: how the inbox sends them inside its JSON parameter. */
+    readonly base64: string,
   ) {}
 
   static of(text: string): EncodedBody {
     const bytes = Buffer.from(text, 'utf8');
-    return new EncodedBody(text, createHash('sha256').update(bytes).digest('hex'), bytes);
+    return new EncodedBody(text, createHash('sha256').update(bytes).digest('hex'), bytes.toString('base64'));
   }
 }
 
@@ -98,25 +98,15 @@ function encoded(body: string | EncodedBody): EncodedBody {
   return typeof body === 'string' ? encodeBody(body) : body;
 }
 
-const RECORD_COLUMNS = ['hash', 'body', 'source_file', 'source_line', 'outcome', 'reason', 'deliveries'];
-/** Rows per statement: 7 parameters a row stays well under PostgreSQL's 65,535 parameters a statement. */
-const RECORD_PAGE = 5000;
-
-/**
- * New bodies in arrival order, a known one only counted again. Bodies go as bytea parameters of a multi-row
- * VALUES: for the server, cheaper than unpacking them from a JSON parameter (base64 inside JSON).
- */
-function recordStatement(rows: number): string {
-  const tuples: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    const first = r * RECORD_COLUMNS.length;
-    tuples.push(`(${RECORD_COLUMNS.map((_, c) => `$${first + c + 1}`).join(',')})`);
-  }
-  return `insert into inbox (${RECORD_COLUMNS.join(', ')}) values ${tuples.join(',')}
+const RECORD = `
+insert into inbox (hash, body, source_file, source_line, outcome, reason, deliveries)
+select i.hash, decode(i.body, 'base64'), i.file, i.line, i.outcome, i.reason, i.deliveries
+from json_to_recordset($1::json) as i(
+  n integer, hash text, body text, file text, line integer, outcome text, reason text, deliveries integer)
+order by i.n
 on conflict (hash) do update
 set deliveries = inbox.deliveries + excluded.deliveries, last_received_at = now()
 returning id, hash, deliveries`;
-}
 
 const decoder = new TextDecoder();
 
@@ -135,26 +125,20 @@ export class SqlInbox implements Inbox {
       return body.hash;
     });
     if (rows.size === 0) return [];
-    const stored: { id: unknown; hash: string; deliveries: unknown }[] = [];
-    const all = [...rows.values()];
-    for (let start = 0; start < all.length; start += RECORD_PAGE) {
-      const page = all.slice(start, start + RECORD_PAGE);
-      const params: unknown[] = [];
-      for (const { item, body, deliveries } of page) {
-        params.push(
-          body.hash,
-          body.bytes,
-          item.source.file,
-          item.source.line ?? null,
-          item.outcome,
-          item.reason ?? null,
+    const stored = await this.client.query<{ id: unknown; hash: string; deliveries: unknown }>(RECORD, [
+      jsonParam(
+        [...rows].map(([hash, { n, item, body, deliveries }]) => ({
+          n,
+          hash,
+          body: body.base64,
+          file: item.source.file,
+          line: item.source.line ?? null,
+          outcome: item.outcome,
+          reason: item.reason ?? null,
           deliveries,
-        );
-      }
-      stored.push(
-        ...(await this.client.query<(typeof stored)[number]>(recordStatement(page.length), params)),
-      );
-    }
+        })),
+      ),
+    ]);
     const byHash = new Map(
       stored.map((r) => [r.hash, { id: numberOf(r.id), total: numberOf(r.deliveries) }]),
     );
