@@ -95,10 +95,8 @@ delete from checkpoints c using stale s where c.stream = s.stream and c.at >= s.
 // A cached head of the stored revision is not read again: its state stays on the server. Revisions come from
 // one sequence, so a revision names one head of one stream: matching it alone is enough.
 const HEADS = `
-select stream, version, revision, stale_from, revision = any($2::bigint[]) as cached,
-       case when revision = any($2::bigint[]) then null else state end as state
-from heads
-where stream = any($1::text[])`;
+select stream, version, revision, stale_from, cached, case when cached then null else state end as state
+from (select *, revision = any($2::bigint[]) as cached from heads where stream = any($1::text[])) h`;
 
 interface HeadRow {
   stream: string;

@@ -94,6 +94,19 @@ export const migrations: readonly Migration[] = [
       'alter table facts alter column data type json using data::json',
     ],
   },
+  {
+    version: 5,
+    name: 'states compressed with lz4 where the server has it',
+    statements: [
+      // States over ~2 kB are compressed out of line. lz4 costs less CPU than the default pglz (head writes of
+      // ~4 kB states about 20 % cheaper on PostgreSQL 15); PGlite is built without it and keeps pglz.
+      `do $$ begin
+        alter table heads alter column state set compression lz4;
+        alter table checkpoints alter column state set compression lz4;
+      exception when feature_not_supported then null;
+      end $$`,
+    ],
+  },
 ];
 
 /** Serialises concurrent `openStore` calls on one PostgreSQL database while they migrate. */
