@@ -36,7 +36,8 @@ export const COMMIT_LOCK = 7_212_660_302;
 const MOVE_HEADS = `
 with input as (
   select * from json_to_recordset($1::json) as i(
-    stream text, business text, expected integer, version integer, state json, last_at double precision)
+    stream text, business text, expected integer, expected_revision bigint, version integer, state json,
+    last_at double precision)
 ),
 moved as (
   update heads h
@@ -45,6 +46,7 @@ moved as (
       revision = nextval('head_revisions')
   from input i
   where h.stream = i.stream and h.version = i.expected
+    and (i.expected_revision is null or h.revision = i.expected_revision)
   returning h.stream, h.revision, h.stale_from
 ),
 created as (
@@ -260,6 +262,7 @@ interface PlannedHead {
   stream: string;
   business: string;
   expected: number;
+  expected_revision: number | null;
   version: number;
   state: PairState | null;
   last_at: number | null;
@@ -301,6 +304,7 @@ function planCommit(commits: readonly StreamCommit[]): CommitPlan {
       stream: c.stream,
       business: parseStreamId(c.stream).business,
       expected: c.expectedVersion,
+      expected_revision: c.expectedRevision ?? null,
       version,
       state: c.state,
       last_at: c.state?.last?.at ?? null,

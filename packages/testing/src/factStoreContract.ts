@@ -192,6 +192,40 @@ export function factStoreContract(
         revisionOf(stale);
       });
 
+      it('a commit decided on a head that changed since, at the same version, is a ConcurrencyError', async () => {
+        const business = uniqueBusiness();
+        const pair: Pair = { business, user: '447700900011' };
+        const other: Pair = { business, user: '447700900012' };
+        const f = factsFor(pair);
+        const stream = pairStreamId(pair);
+        const first = [f.requestSent(T0, 'r1'), f.requestDelivered(T0 + 5, 'r1')];
+        const decidedOn = (await store.commit([pairCommit(pair, 0, first)])).get(stream) as StoredHead;
+        // A business fact from before the pair's last fact marks the head stale: same version, new revision.
+        await store.commit(
+          [pairCommit(other, 0, [factsFor(other).userMessaged(T0 + 1, 'm1')])],
+          [{ business, from: T0 + 2 }],
+        );
+        const late = f.granted(T0 + 60, { requestId: 'r1' });
+        const error = await rejection(
+          store.commit([
+            {
+              ...pairCommit(pair, 2, [late], [...first, late]),
+              expectedRevision: decidedOn.revision,
+            },
+          ]),
+        );
+        expect(error).toBeInstanceOf(ConcurrencyError);
+        expect(error).toMatchObject({ stream });
+        expect(await store.knownKeys([late.key])).toEqual(new Set());
+        expect((await store.heads([stream])).get(stream)).toMatchObject({ version: 2, staleFrom: T0 + 2 });
+        // Decided on the head as it is now, the same commit goes through.
+        const now = (await store.heads([stream])).get(stream) as StoredHead;
+        await store.commit([
+          { ...pairCommit(pair, 2, [late], [...first, late]), expectedRevision: now.revision },
+        ]);
+        expect((await store.heads([stream])).get(stream)).toMatchObject({ version: 3, staleFrom: null });
+      });
+
       it('a commit made on another version is a ConcurrencyError and stores nothing', async () => {
         const pair = uniquePair();
         const f = factsFor(pair);

@@ -74,6 +74,16 @@ export type ExecuteResult = Decision & { readonly at: Instant; readonly replayed
 
 const QUERY_EDGE = 99;
 
+/**
+ * What a commit expects of the head it was decided on: its version and, when there was one, its revision, so
+ * a head re-folded or marked stale meanwhile (same version) makes the commit a conflict, not an overwrite.
+ */
+function expectedOf(
+  head: StoredHead | undefined,
+): Pick<StreamCommit, 'expectedVersion' | 'expectedRevision'> {
+  return head ? { expectedVersion: head.version, expectedRevision: head.revision } : { expectedVersion: 0 };
+}
+
 /** What a pair stream's new facts fold from: see `Engine.foldBase`. */
 interface FoldBase {
   /** The new facts in fact order. */
@@ -320,7 +330,7 @@ export class Engine {
           await this.commit([
             {
               stream,
-              expectedVersion: head?.version ?? 0,
+              ...expectedOf(head),
               facts: [],
               state,
               checkpoints,
@@ -437,17 +447,16 @@ export class Engine {
     env: RuleEnv,
   ): StreamCommit {
     const { business, user } = parseStreamId(stream);
-    const expectedVersion = head?.version ?? 0;
     if (base.refold === undefined) {
       const start = head?.state ? clonePairState(head.state) : initialPairState(business, user);
       const { state, checkpoints } = this.foldWithCheckpoints(start, base.sorted, env, undefined);
-      return { stream, expectedVersion, facts: added, state, checkpoints };
+      return { stream, ...expectedOf(head), facts: added, state, checkpoints };
     }
     const { from, checkpoint, old } = base.refold;
     const tail = [...old, ...base.sorted].sort(compareFacts);
     const start = checkpoint ? clonePairState(checkpoint.state) : initialPairState(business, user);
     const { state, checkpoints } = this.foldWithCheckpoints(start, tail, env, from);
-    return { stream, expectedVersion, facts: added, state, checkpoints, dropCheckpointsFrom: from };
+    return { stream, ...expectedOf(head), facts: added, state, checkpoints, dropCheckpointsFrom: from };
   }
 
   /** Folds in place, taking a checkpoint every `checkpointEvery` facts at or after `from`. */

@@ -79,8 +79,11 @@ export class MemoryFactStore implements FactStore {
     // Check everything first: a commit is all or nothing.
     const batchKeys = new Set<string>();
     for (const c of commits) {
-      const actual = this.byStream.get(c.stream)?.head.version ?? 0;
+      const head = this.byStream.get(c.stream)?.head;
+      const actual = head?.version ?? 0;
       if (actual !== c.expectedVersion) throw new ConcurrencyError(c.stream, c.expectedVersion, actual);
+      if (c.expectedRevision !== undefined && head?.revision !== c.expectedRevision)
+        throw new ConcurrencyError(c.stream, c.expectedVersion, actual);
       for (const f of c.facts) {
         if (this.keys.has(f.key) || batchKeys.has(f.key)) throw new DuplicateFactError(f.key);
         batchKeys.add(f.key);

@@ -37,6 +37,11 @@ export interface StreamCommit {
   readonly stream: string;
   /** The version the decision was made on: another writer having appended since is a ConcurrencyError. */
   readonly expectedVersion: number;
+  /**
+   * The head's revision the decision was made on, when the stream had a head: any change of the head since
+   * (a re-fold, or a business fact marking it stale, which leave the version as it was) is a ConcurrencyError.
+   */
+  readonly expectedRevision?: number;
   /** New facts, in arrival order. Their keys are new: a key the log holds already is a DuplicateFactError. */
   readonly facts: readonly Fact[];
   readonly state: PairState | null;
