@@ -6,8 +6,9 @@ import {
   type InboxReceipt,
   type SqlStore,
 } from '@callpermit/store';
-import { type TranslatedLine, translateCaptures } from './capture.js';
+import type { TranslatedLine } from './capture.js';
 import { ingestLines, type LineResult, lineResults } from './lineOutcomes.js';
+import { translateOffThread } from './translationThread.js';
 
 /** What `replay --json` and `rebuild --json` print. */
 export interface ReplayCounts {
@@ -104,22 +105,27 @@ export async function replayCaptures(
 ): Promise<ReplayCounts> {
   const counts = emptyCounts();
   const engine = new Engine(store, { policy });
-  const batches = encoded(translateCaptures(files, batchSize))[Symbol.asyncIterator]();
-  // Translate and encode the next batch while the current one is at the database.
+  const batches = encoded(translateOffThread(files, batchSize))[Symbol.asyncIterator]();
+  // Translate (on a worker thread) and encode the next batch while the current one is at the database.
   let next = batches.next();
-  for (;;) {
-    const current = await next;
-    if (current.done) break;
-    next = batches.next();
-    // A read error surfaces at the next await; until then it must not count as unhandled.
-    next.catch(() => {});
-    const { batch, bodies } = current.value;
-    const results = await replayBatch(store, engine, batch, bodies);
-    for (const [i, line] of batch.entries()) {
-      const result = results[i] as LineResult;
-      tally(counts, result);
-      onLine(line, result);
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) break;
+      next = batches.next();
+      // A read error surfaces at the next await; until then it must not count as unhandled.
+      next.catch(() => {});
+      const { batch, bodies } = current.value;
+      const results = await replayBatch(store, engine, batch, bodies);
+      for (const [i, line] of batch.entries()) {
+        const result = results[i] as LineResult;
+        tally(counts, result);
+        onLine(line, result);
+      }
     }
+  } finally {
+    // A replay that stops early (a database error) stops the translation thread too.
+    await batches.return(undefined).catch(() => {});
   }
   return counts;
 }
