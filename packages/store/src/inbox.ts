@@ -18,23 +18,26 @@ export interface InboxSource {
  * hash is always the text's.
  */
 export class EncodedBody {
-  /** The body's members of a row of `record`'s JSON parameter, `"hash":…,"body":…`, written ahead too. */
-  readonly members: string;
-
   private constructor(
     readonly text: string,
     /** sha256 of the text's UTF-8 bytes, hex. */
     readonly hash: string,
-    /** The UTF-8 bytes, base64: how the inbox sends them inside its JSON parameter. */
-    readonly base64: string,
-  ) {
-    this.members = `"hash":"${hash}","body":"${base64}"`;
-  }
+    /**
+     * The body's members of a row of `record`'s JSON parameter, `"hash":…,"body":…` with the bytes in base64
+     * (hex and base64 need no escaping).
+     */
+    readonly members: string,
+  ) {}
 
   static of(text: string): EncodedBody {
     const bytes = Buffer.from(text, 'utf8');
-    return new EncodedBody(text, createHash('sha256').update(bytes).digest('hex'), bytes.toString('base64'));
+    const hash = sha256Hex(bytes);
+    return new EncodedBody(text, hash, `"hash":"${hash}","body":"${bytes.toString('base64')}"`);
   }
+}
+
+function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 /** One received capture line or webhook body, as received, with what became of it. */
@@ -92,7 +95,7 @@ export interface Inbox {
 }
 
 export function bodyHash(body: string): string {
-  return createHash('sha256').update(body, 'utf8').digest('hex');
+  return sha256Hex(body);
 }
 
 export function encodeBody(text: string): EncodedBody {
@@ -130,8 +133,8 @@ export class SqlInbox implements Inbox {
       return body.hash;
     });
     if (rows.size === 0) return [];
-    // The parameter is a few MB for a replay batch: written from the bodies' ready-made members (hex and
-    // base64 need no escaping; every other value is JSON.stringify-ed) instead of one JSON.stringify of it all.
+    // The parameter is a few MB for a replay batch: written from the bodies' ready-made members (every other
+    // value is JSON.stringify-ed) instead of one JSON.stringify of it all.
     let param = '[';
     for (const { n, item, body, deliveries } of rows.values()) {
       if (n > 0) param += ',';

@@ -128,7 +128,7 @@ export function sqlStoreSuite(name: string, store: () => SqlStore): void {
         await expect(
           store().inbox.record([
             {
-              body: { text, hash: 'forged', base64: '' } as never,
+              body: { text, hash: 'forged', members: '' } as never,
               source: { file: 'f' },
               outcome: 'ignored',
             },
