@@ -11,8 +11,6 @@ import { insertSorted, pruneBefore, removeOne } from './windows.js';
 
 /** How many notices and discrepancies a state keeps: the most recent ones. */
 const KEPT_HISTORY = 50;
-/** How often, in fact time, the fold sweeps records that no longer matter. */
-const SWEEP_SECONDS = 86_400;
 
 function requestMove(rec: RequestRecord, event: RequestEvent): boolean {
   const next = requestTable[rec.lifecycle][event];
@@ -275,35 +273,49 @@ function observe(
     revoke(state, fact.at, 'observed');
 }
 
+/**
+ * When a record stops mattering: the first fact later than this instant may drop it. A message never
+ * identified as a request matters while a status or reply about it can still make sense; a request, while it
+ * can count in a window or shows in the request history; a call, while its evidence can still merge (minutes)
+ * and its instant can count in a window.
+ */
+function requestDropAfter(rec: RequestRecord, policy: Policy): Instant {
+  const stale = 2 * Math.max(policy.requestExpirySeconds, longestWindow(policy));
+  if (rec.tentative) {
+    const seen = rec.sentAt ?? rec.deliveredAt ?? rec.failedAt;
+    return seen === null ? Number.POSITIVE_INFINITY : seen + stale;
+  }
+  const ended = rec.lifecycle === 'failed' ? rec.failedAt : (rec.expiresAt ?? rec.sentAt);
+  return ended === null ? Number.POSITIVE_INFINITY : ended + Math.max(policy.requestHistorySeconds, stale);
+}
+
+function callDropAfter(call: CallRecord, policy: Policy): Instant {
+  const latest = Math.max(call.seenAt, call.attemptedAt ?? call.seenAt, call.outcomeAt ?? call.seenAt);
+  return latest + 2 * longestWindow(policy);
+}
+
 /** Bounds the state: entries that can no longer count in any window, or change any answer, are dropped. */
 function prune(state: PairState, policy: Policy, at: Instant): void {
   const horizon = at - 2 * longestWindow(policy);
   if ((state.sends[0] ?? Infinity) <= horizon) pruneBefore(state.sends, horizon);
   if ((state.connectedCalls[0] ?? Infinity) <= horizon) pruneBefore(state.connectedCalls, horizon);
-  // Messages never identified as requests, and old calls, stop mattering after a while: look once a day of
-  // fact time, so the sweep costs little and even a quiet pair's state stays small.
-  if (state.sweptAt !== null && at - state.sweptAt < SWEEP_SECONDS) return;
-  state.sweptAt = at;
-  const staleMessage = at - 2 * Math.max(policy.requestExpirySeconds, longestWindow(policy));
-  const history = at - policy.requestHistorySeconds;
+  // Walking the records is the costly part (most pairs see a fact or two a day), so it happens only once one
+  // may have stopped mattering. States folded before `sweepAfter` existed lack it: they are swept now.
+  if (at <= (state.sweepAfter ?? Number.NEGATIVE_INFINITY)) return;
+  // A record changed from now on is kept at least this long (its instants are this fact's or later); one
+  // changed with an older instant (a late identification) waits for that sweep at the latest.
+  let next = at + 2 * longestWindow(policy);
   for (const id in state.requests) {
-    const rec = state.requests[id] as RequestRecord;
-    if (rec.tentative) {
-      if ((rec.sentAt ?? rec.deliveredAt ?? rec.failedAt ?? at) < staleMessage) delete state.requests[id];
-      continue;
-    }
-    // A request that ended (or, never delivered, was sent) long enough ago leaves the state; its send
-    // instant is long out of every window.
-    const ended = rec.lifecycle === 'failed' ? rec.failedAt : (rec.expiresAt ?? rec.sentAt);
-    if (ended !== null && ended < history && ended < staleMessage) delete state.requests[id];
+    const after = requestDropAfter(state.requests[id] as RequestRecord, policy);
+    if (at > after) delete state.requests[id];
+    else next = Math.min(next, after);
   }
-  // A call matters while its evidence can still merge (minutes) and its instant can count in a window.
-  const staleCall = at - 2 * longestWindow(policy);
   for (const id in state.calls) {
-    const call = state.calls[id] as CallRecord;
-    const latest = Math.max(call.seenAt, call.attemptedAt ?? call.seenAt, call.outcomeAt ?? call.seenAt);
-    if (latest < staleCall) delete state.calls[id];
+    const after = callDropAfter(state.calls[id] as CallRecord, policy);
+    if (at > after) delete state.calls[id];
+    else next = Math.min(next, after);
   }
+  state.sweepAfter = next;
 }
 
 /**

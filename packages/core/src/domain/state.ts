@@ -88,8 +88,11 @@ export interface PairState {
   notices: Notice[];
   discrepancies: Discrepancy[];
   lastObserved: { at: Instant; status: ObservedStatus } | null;
-  /** When the fold last looked for records that no longer matter (tentative messages, old calls). */
-  sweptAt: Instant | null;
+  /**
+   * The fold looks for records that stopped mattering (old requests, messages never identified as requests,
+   * old calls) at the first fact after this instant; null: at the next fact.
+   */
+  sweepAfter: Instant | null;
 }
 
 /**
@@ -119,7 +122,7 @@ export function initialPairState(business: string, user: string): PairState {
     notices: [],
     discrepancies: [],
     lastObserved: null,
-    sweptAt: null,
+    sweepAfter: null,
   };
 }
 
