@@ -42,8 +42,13 @@ describe('StreamingReplay: a whole capture folded in memory with a reorder windo
           await engine.ingest(history);
           const last = Math.max(T0, ...history.map((f) => f.at));
           const expected = await engine.state(testPair, last);
+          const hasPair = history.some((f) => 'pair' in f);
+          // Mid-capture, as a copy; then at the end of the capture, every bucket folded.
           const streamed = replay.state(testPair.business, testPair.user);
-          if (history.some((f) => 'pair' in f)) expect(streamed).toEqual(expected);
+          if (hasPair) expect(streamed).toEqual(expected);
+          const ended = [...replay.states()];
+          expect(ended).toHaveLength(hasPair ? 1 : 0);
+          if (hasPair) expect(ended[0]).toEqual(expected);
           expect(replay.duplicates).toBe(arriving.length - history.length);
         },
       ),
@@ -60,14 +65,25 @@ describe('StreamingReplay: a whole capture folded in memory with a reorder windo
     expect(replay.state(testPair.business, testPair.user)?.permission.status).toBe('permanent');
   });
 
+  it('ends with states(): a fact after the end is an error, not a silent fold out of order', () => {
+    const replay = new StreamingReplay({ reorderSeconds: REORDER });
+    replay.add(facts.userMessaged({ at: T0 }));
+    expect([...replay.states()]).toHaveLength(1);
+    expect(() => replay.add(facts.userMessaged({ at: T0 + DAY, messageId: 'wamid.LATER' }))).toThrow(/ended/);
+  });
+
   it('keeps memory to the window: facts the watermark has passed are folded, not held', () => {
     const replay = new StreamingReplay({ reorderSeconds: REORDER });
-    for (let day = 0; day < 60; day++)
+    let most = 0;
+    for (let day = 0; day < 60; day++) {
       replay.add(facts.userMessaged({ at: T0 + day * DAY, messageId: `wamid.M${day}` }));
-    const held = (replay as unknown as { pairs: Map<string, Map<string, { buffer: unknown[] }>> }).pairs
-      .get(testPair.business)
-      ?.get(testPair.user)?.buffer.length;
-    expect(held).toBeLessThanOrEqual(REORDER / DAY + REORDER / DAY / 4 + 1);
+      most = Math.max(most, replay.held);
+    }
+    // The window, plus the bucket (a quarter window) that has not filled yet.
+    expect(most).toBeLessThanOrEqual(REORDER / DAY + REORDER / DAY / 4 + 1);
+    expect(replay.held).toBeGreaterThan(0);
     expect(replay.state(testPair.business, testPair.user)?.facts).toBe(60);
+    expect([...replay.states()][0]?.facts).toBe(60);
+    expect(replay.held).toBe(0);
   });
 });

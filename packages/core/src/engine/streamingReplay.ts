@@ -7,7 +7,7 @@ import {
   type PairFact,
 } from '../domain/facts.js';
 import { businessRuleEnv, type CallbackChange, type RuleEnv } from '../domain/rules.js';
-import { initialPairState, type PairState } from '../domain/state.js';
+import { clonePairState, initialPairState, type PairState } from '../domain/state.js';
 import type { Instant } from '../domain/time.js';
 import { defaultPolicyBook, type PolicyBook } from '../policy/policy.js';
 
@@ -23,10 +23,10 @@ export interface StreamingReplayOptions {
 
 export type StreamingOutcome = 'buffered' | 'too_late';
 
+/** What a pair has while a bucket folds: its state, and that bucket's facts of the pair. */
 interface PairStream {
   readonly state: PairState;
-  /** Facts not folded yet, in fact order: newer than the watermark, so one may still arrive before them. */
-  readonly buffer: PairFact[];
+  readonly folding: PairFact[];
 }
 
 /**
@@ -34,10 +34,22 @@ interface PairStream {
  * instead of by the history. Facts may arrive in any order and any number of times within the window; each
  * pair folds its facts in fact order once the watermark (newest instant seen − reorderSeconds) has passed
  * them. This is the in-memory replay of a capture file; the Engine is for random access and commands.
+ *
+ * Facts wait in buckets of fact time (a quarter of the window each) rather than in per-pair queues: taking a
+ * fact is a push, and a bucket the watermark has passed folds as a whole, pair after pair. Doing the pair
+ * lookups and folds together, away from the translation of the lines, is what keeps the replay fast
+ * (packages/bench, replay.memory).
  */
 export class StreamingReplay {
   private readonly policy: PolicyBook;
   private readonly reorder: number;
+  private readonly bucketSeconds: number;
+  /** Facts not folded yet, by bucket: the bucket of a fact is floor(at / bucketSeconds). */
+  private readonly buckets = new Map<number, PairFact[]>();
+  /** Buckets below this one are folded; an accepted fact is never older than the watermark, so never in one. */
+  private foldedBelow = Number.NEGATIVE_INFINITY;
+  private heldTotal = 0;
+  private ended = false;
   /** business → user → stream: two lookups, no key string built per fact. */
   private readonly pairs = new Map<string, Map<string, PairStream>>();
   private pairTotal = 0;
@@ -47,11 +59,11 @@ export class StreamingReplay {
   private readonly businessKeys = new Set<string>();
   private readonly envs = new Map<string, RuleEnv>();
   private newest = Number.NEGATIVE_INFINITY;
-  private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(options: StreamingReplayOptions = {}) {
     this.policy = options.policy ?? defaultPolicyBook;
     this.reorder = options.reorderSeconds ?? 8 * 86_400;
+    this.bucketSeconds = Math.max(1, Math.floor(this.reorder / 4));
   }
 
   /** Facts behind this instant are folded, and a new fact behind it is too late. */
@@ -60,37 +72,53 @@ export class StreamingReplay {
   }
 
   /**
-   * Takes a fact. Duplicates are dropped when the pair folds (a fact and its duplicate share key and instant,
-   * so both are still buffered until the watermark passes them). A fact behind the watermark is refused as
-   * too late: one arriving that late is either new and out of order beyond the window, or a duplicate of a
-   * folded fact, which would change nothing.
+   * Takes a fact. Duplicates are dropped when their bucket folds (a fact and its duplicate share key and
+   * instant, so they wait in the same bucket). A fact behind the watermark is refused as too late: one
+   * arriving that late is either new and out of order beyond the window, or a duplicate of a folded fact,
+   * which would change nothing.
    */
   add(fact: Fact): StreamingOutcome {
+    if (this.ended) throw new Error('StreamingReplay: states() ended the replay; it takes no more facts');
     if (fact.at < this.watermark) return 'too_late';
     if (fact.at > this.newest) this.newest = fact.at;
-    if (isBusinessFact(fact)) this.addBusinessFact(fact);
-    else insertInOrder(this.pairStream(fact.pair.business, fact.pair.user).buffer, fact);
-    // Every quarter window of fact time, fold what the watermark has passed and forget old keys.
-    if (this.newest - this.lastSweep >= this.reorder / 4) this.sweep();
+    if (isBusinessFact(fact)) {
+      this.addBusinessFact(fact);
+      return 'buffered';
+    }
+    const index = Math.floor(fact.at / this.bucketSeconds);
+    let bucket = this.buckets.get(index);
+    if (bucket === undefined) {
+      bucket = [];
+      this.buckets.set(index, bucket);
+    }
+    bucket.push(fact);
+    this.heldTotal++;
+    const due = Math.floor(this.watermark / this.bucketSeconds);
+    if (due > this.foldedBelow) this.foldBuckets(due);
     return 'buffered';
   }
 
-  /** Every pair's state with all facts folded (the end of the capture). */
+  /** Every pair's state with all facts folded: the end of the capture (the replay takes no facts after it). */
   *states(): Generator<PairState> {
-    for (const users of this.pairs.values()) {
-      for (const stream of users.values()) {
-        this.foldUpTo(stream, Number.POSITIVE_INFINITY);
-        yield stream.state;
-      }
-    }
+    this.ended = true;
+    this.foldBuckets(Number.POSITIVE_INFINITY);
+    for (const users of this.pairs.values()) for (const stream of users.values()) yield stream.state;
   }
 
-  /** One pair's state with all facts folded, or undefined when the capture never named it. */
+  /**
+   * One pair's state with every fact taken so far folded, or undefined when no fact named the pair. A copy:
+   * the replay goes on as before.
+   */
   state(business: string, user: string): PairState | undefined {
-    const stream = this.pairs.get(business)?.get(user);
-    if (!stream) return undefined;
-    this.foldUpTo(stream, Number.POSITIVE_INFINITY);
-    return stream.state;
+    const folded = this.pairs.get(business)?.get(user)?.state;
+    const held: PairFact[] = [];
+    for (const bucket of this.buckets.values())
+      for (const fact of bucket)
+        if (fact.pair.business === business && fact.pair.user === user) held.push(fact);
+    if (folded === undefined && held.length === 0) return undefined;
+    const state = folded ? clonePairState(folded) : initialPairState(business, user);
+    this.foldInOrder(state, held.sort(compareFacts), false);
+    return state;
   }
 
   /** The rules' environment of a business: its policy and the callback setting over time. */
@@ -103,13 +131,19 @@ export class StreamingReplay {
     return env;
   }
 
+  /** Pairs folded so far: every pair the capture named once states() has run. */
   get pairCount(): number {
     return this.pairTotal;
   }
 
-  /** Facts dropped as duplicates so far (counted as pairs fold). */
+  /** Facts dropped as duplicates so far (counted as their buckets fold). */
   get duplicates(): number {
     return this.duplicateTotal;
+  }
+
+  /** Pair facts taken and not folded yet: what the reorder window holds in memory. */
+  get held(): number {
+    return this.heldTotal;
   }
 
   /** The business's callback changes in time order; the rule environment reads this same array. */
@@ -134,7 +168,7 @@ export class StreamingReplay {
     changes.sort((a, b) => a.at - b.at);
   }
 
-  private pairStream(business: string, user: string): PairStream {
+  private stream(business: string, user: string): PairStream {
     let users = this.pairs.get(business);
     if (!users) {
       users = new Map();
@@ -142,43 +176,58 @@ export class StreamingReplay {
     }
     let stream = users.get(user);
     if (!stream) {
-      stream = { state: initialPairState(business, user), buffer: [] };
+      stream = { state: initialPairState(business, user), folding: [] };
       users.set(user, stream);
       this.pairTotal++;
     }
     return stream;
   }
 
-  private foldUpTo(stream: PairStream, until: Instant): void {
-    if (stream.buffer.length === 0) return;
-    let n = 0;
-    while (n < stream.buffer.length && (stream.buffer[n] as PairFact).at < until) n++;
-    if (n === 0) return;
-    const env = this.ruleEnv(stream.state.business);
-    let previous: PairFact | undefined;
-    for (let i = 0; i < n; i++) {
-      const fact = stream.buffer[i] as PairFact;
-      // The same key is the same fact: after sorting, its duplicates sit next to it.
-      if (previous !== undefined && previous.key === fact.key) this.duplicateTotal++;
-      else applyFact(stream.state, fact, env);
-      previous = fact;
+  /** Folds the buckets below `due`, oldest first. */
+  private foldBuckets(due: number): void {
+    const ready: number[] = [];
+    for (const index of this.buckets.keys()) if (index < due) ready.push(index);
+    ready.sort((a, b) => a - b);
+    for (const index of ready) {
+      const bucket = this.buckets.get(index) as PairFact[];
+      this.buckets.delete(index);
+      this.heldTotal -= bucket.length;
+      this.foldBucket(bucket);
     }
-    if (n === stream.buffer.length) stream.buffer.length = 0;
-    else stream.buffer.splice(0, n);
+    this.foldedBelow = due;
   }
 
-  private sweep(): void {
-    this.lastSweep = this.newest;
-    const watermark = this.watermark;
-    for (const users of this.pairs.values())
-      for (const stream of users.values()) this.foldUpTo(stream, watermark);
+  /** A bucket's facts, grouped by pair (in arrival order, so usually already in fact order) and folded. */
+  private foldBucket(bucket: readonly PairFact[]): void {
+    const touched: PairStream[] = [];
+    for (const fact of bucket) {
+      const stream = this.stream(fact.pair.business, fact.pair.user);
+      if (stream.folding.length === 0) touched.push(stream);
+      stream.folding.push(fact);
+    }
+    for (const stream of touched) {
+      const facts = stream.folding;
+      if (!inOrder(facts)) facts.sort(compareFacts);
+      this.foldInOrder(stream.state, facts, true);
+      facts.length = 0;
+    }
+  }
+
+  /** Applies facts in fact order; the same key is the same fact: after sorting, its duplicates sit next to it. */
+  private foldInOrder(state: PairState, facts: readonly PairFact[], count: boolean): void {
+    const env = this.ruleEnv(state.business);
+    let previous: PairFact | undefined;
+    for (const fact of facts) {
+      if (previous !== undefined && previous.key === fact.key) {
+        if (count) this.duplicateTotal++;
+      } else applyFact(state, fact, env);
+      previous = fact;
+    }
   }
 }
 
-/** Facts mostly arrive in order: insert from the end, usually a push. */
-function insertInOrder(buffer: PairFact[], fact: PairFact): void {
-  let i = buffer.length;
-  while (i > 0 && compareFacts(buffer[i - 1] as PairFact, fact) > 0) i--;
-  if (i === buffer.length) buffer.push(fact);
-  else buffer.splice(i, 0, fact);
+function inOrder(facts: readonly PairFact[]): boolean {
+  for (let i = 1; i < facts.length; i++)
+    if (compareFacts(facts[i - 1] as PairFact, facts[i] as PairFact) > 0) return false;
+  return true;
 }
