@@ -92,7 +92,20 @@ function isoSeconds(text: string): Instant | string {
   ) {
     return `${JSON.stringify(text)} is not a valid date-time`;
   }
-  return unixSeconds(Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - offset);
+  return unixSeconds(daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset);
+}
+
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil): integer arithmetic,
+ * several times cheaper than Date.UTC, which replays call once a line.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /**
@@ -107,7 +120,8 @@ export function parseInstant(text: string | number): Instant {
 }
 
 function parseText(text: string): Instant | string {
-  return DIGITS.test(text) ? unixSeconds(Number(text)) : isoSeconds(text);
+  // An ISO date has its first '-' at index 4: no need to try the digits pattern on it.
+  return text.charCodeAt(4) !== 45 && DIGITS.test(text) ? unixSeconds(Number(text)) : isoSeconds(text);
 }
 
 /** Same as parseInstant, returning the reason instead of throwing (for schema refinements). */

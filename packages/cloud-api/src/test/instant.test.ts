@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseInstant } from '../index.js';
 
@@ -43,5 +44,23 @@ describe('parseInstant', () => {
   ])('%j is refused with a clear message', (text, message) => {
     expect(() => parseInstant(text)).toThrow(message);
     expect(() => parseInstant(text)).toThrow(/^invalid instant: /);
+  });
+
+  it('reads any instant from 1970 to year 5000, in any offset, as the calendar does (Date)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 95_617_584_000 }),
+        fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 }),
+        (seconds, offsetMinutes) => {
+          const local = new Date((seconds + offsetMinutes * 60) * 1000).toISOString().slice(0, 19);
+          const sign = offsetMinutes < 0 ? '-' : '+';
+          const abs = Math.abs(offsetMinutes);
+          const zone = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+          expect(parseInstant(`${local}${zone}`)).toBe(seconds);
+          expect(parseInstant(`${new Date(seconds * 1000).toISOString()}`)).toBe(seconds);
+        },
+      ),
+      { seed: 20261125, numRuns: 2000 },
+    );
   });
 });
