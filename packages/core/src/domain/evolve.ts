@@ -4,7 +4,7 @@ import type { PermissionEvent } from '../machines/permissionMachine.js';
 import type { RequestEvent } from '../machines/requestMachine.js';
 import { longestWindow, type Policy } from '../policy/policy.js';
 import { compareFacts, factRank, type PairFact } from './facts.js';
-import { callLimitUse, permissionAt, type RuleEnv, requestLimitUse } from './rules.js';
+import { callLimitUse, type LimitUse, permissionAt, type RuleEnv, requestLimitUse } from './rules.js';
 import { type CallRecord, clonePairState, type PairState, type RequestRecord } from './state.js';
 import type { Instant } from './time.js';
 import { insertSorted, pruneBefore, removeOne } from './windows.js';
@@ -249,12 +249,16 @@ function observe(
     const m = fact.expiresAt ?? null;
     if (o !== m) note(state, fact.at, 'permission.expiration_time', o, m);
   }
+  // Each action's limits are counted once, however many of its periods Meta reported.
+  let callUses: LimitUse[] | undefined;
+  let requestUses: LimitUse[] | undefined;
   for (const u of fact.usage ?? []) {
     const uses =
       u.action === 'start_call'
-        ? callLimitUse(state, policy, fact.at)
-        : requestLimitUse(state, policy, fact.at);
-    const mine = uses.find((x) => x.limit.periodSeconds === u.periodSeconds);
+        ? (callUses ??= callLimitUse(state, policy, fact.at))
+        : (requestUses ??= requestLimitUse(state, policy, fact.at));
+    let mine: LimitUse | undefined;
+    for (const use of uses) if (use.limit.periodSeconds === u.periodSeconds) mine ??= use;
     const usage = mine?.usage ?? null;
     const max = mine?.limit.maxAllowed ?? null;
     if (usage !== u.currentUsage)
