@@ -253,10 +253,14 @@ function observe(
   let callUses: LimitUse[] | undefined;
   let requestUses: LimitUse[] | undefined;
   for (const u of fact.usage ?? []) {
-    const uses =
-      u.action === 'start_call'
-        ? (callUses ??= callLimitUse(state, policy, fact.at))
-        : (requestUses ??= requestLimitUse(state, policy, fact.at));
+    let uses: LimitUse[];
+    if (u.action === 'start_call') {
+      callUses ??= callLimitUse(state, policy, fact.at);
+      uses = callUses;
+    } else {
+      requestUses ??= requestLimitUse(state, policy, fact.at);
+      uses = requestUses;
+    }
     let mine: LimitUse | undefined;
     for (const use of uses) if (use.limit.periodSeconds === u.periodSeconds) mine ??= use;
     const usage = mine?.usage ?? null;
