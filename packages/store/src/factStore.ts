@@ -325,16 +325,23 @@ async function conflictOf(
 ): Promise<ConcurrencyError> {
   const done = new Set(moved.map((m) => m.stream));
   const pending = commits.filter((c) => !done.has(c.stream));
-  const rows = await client.query<{ stream: string; version: unknown }>(
-    'select stream, version from heads where stream = any($1::text[])',
+  const rows = await client.query<{ stream: string; version: unknown; revision: unknown }>(
+    'select stream, version, revision from heads where stream = any($1::text[])',
     [textArrayParam(pending.map((c) => c.stream))],
   );
-  const actual = new Map(rows.map((r) => [r.stream, numberOf(r.version)]));
+  const found = new Map(rows.map((r) => [r.stream, r]));
   for (const c of pending) {
-    const version = actual.get(c.stream) ?? 0;
+    const row = found.get(c.stream);
+    const version = row === undefined ? 0 : numberOf(row.version);
     if (version !== c.expectedVersion) return new ConcurrencyError(c.stream, c.expectedVersion, version);
+    if (
+      c.expectedRevision !== undefined &&
+      row !== undefined &&
+      numberOf(row.revision) !== c.expectedRevision
+    )
+      return new ConcurrencyError(c.stream, c.expectedVersion, version, true);
   }
-  // A writer that created the stream concurrently and has not committed yet: its version is not visible.
+  // A writer that created the stream concurrently and has not committed yet: its head is not visible.
   const first = pending[0] ?? commits[0];
   return new ConcurrencyError(first?.stream ?? '', first?.expectedVersion ?? 0, Number.NaN);
 }

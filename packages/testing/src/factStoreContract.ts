@@ -215,7 +215,8 @@ export function factStoreContract(
           ]),
         );
         expect(error).toBeInstanceOf(ConcurrencyError);
-        expect(error).toMatchObject({ stream });
+        expect(error).toMatchObject({ stream, expected: 2, actual: 2, headChanged: true });
+        expect((error as Error).message).toMatch(/head changed since it was read/);
         expect(await store.knownKeys([late.key])).toEqual(new Set());
         expect((await store.heads([stream])).get(stream)).toMatchObject({ version: 2, staleFrom: T0 + 2 });
         // Decided on the head as it is now, the same commit goes through.

@@ -83,7 +83,7 @@ export class MemoryFactStore implements FactStore {
       const actual = head?.version ?? 0;
       if (actual !== c.expectedVersion) throw new ConcurrencyError(c.stream, c.expectedVersion, actual);
       if (c.expectedRevision !== undefined && head?.revision !== c.expectedRevision)
-        throw new ConcurrencyError(c.stream, c.expectedVersion, actual);
+        throw new ConcurrencyError(c.stream, c.expectedVersion, actual, true);
       for (const f of c.facts) {
         if (this.keys.has(f.key) || batchKeys.has(f.key)) throw new DuplicateFactError(f.key);
         batchKeys.add(f.key);

@@ -96,12 +96,21 @@ export interface FactStore {
 
 /** Another writer appended to the stream since it was read: read again and decide again. */
 export class ConcurrencyError extends Error {
+  /**
+   * `actual` is the version found. When it is the expected one, the head itself changed since it was read
+   * (re-folded, or marked stale by a business fact): `headChanged` says so, and so does the message.
+   */
   constructor(
     readonly stream: string,
     readonly expected: number,
     readonly actual: number,
+    readonly headChanged = false,
   ) {
-    super(`stream ${stream}: expected version ${expected}, found ${actual}`);
+    super(
+      headChanged
+        ? `stream ${stream}: at version ${expected} as expected, but its head changed since it was read (re-folded or marked stale)`
+        : `stream ${stream}: expected version ${expected}, found ${actual}`,
+    );
     this.name = 'ConcurrencyError';
   }
 }
