@@ -112,7 +112,8 @@ export class Engine {
   private readonly maxAttempts: number;
   private readonly headCacheSize: number;
   private businessEnvs = new Map<string, BusinessEnv>();
-  private headCache: HeadCache;
+  /** Made on first use: an engine from `withStore` shares its parent's instead. */
+  private sharedHeads: HeadCache | undefined;
 
   constructor(
     readonly store: FactStore,
@@ -122,7 +123,11 @@ export class Engine {
     this.checkpointEvery = options.checkpointEvery ?? 64;
     this.maxAttempts = options.maxAttempts ?? 20;
     this.headCacheSize = options.headCacheSize ?? 10_000;
-    this.headCache = new HeadCache(this.headCacheSize);
+  }
+
+  private get headCache(): HeadCache {
+    this.sharedHeads ??= new HeadCache(this.headCacheSize);
+    return this.sharedHeads;
   }
 
   /**
@@ -137,7 +142,7 @@ export class Engine {
       headCacheSize: this.headCacheSize,
     });
     engine.businessEnvs = this.businessEnvs;
-    engine.headCache = this.headCache;
+    engine.sharedHeads = this.headCache;
     return engine;
   }
 
