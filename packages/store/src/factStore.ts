@@ -8,7 +8,9 @@ import {
   type FactStore,
   type FoldPosition,
   factRank,
-  type PairState,
+  type PairStateJson,
+  pairStateFromJson,
+  pairStateToJson,
   parseStreamId,
   type RecordedFact,
   type StoredHead,
@@ -106,7 +108,7 @@ interface HeadRow {
   revision: unknown;
   stale_from: unknown;
   cached: boolean;
-  state: PairState | null;
+  state: PairStateJson | null;
 }
 
 /**
@@ -144,7 +146,7 @@ export class SqlFactStore implements FactStore {
         same ?? {
           stream: r.stream,
           version: numberOf(r.version),
-          state: r.state,
+          state: r.state === null ? null : pairStateFromJson(r.state),
           staleFrom: nullableNumber(r.stale_from),
           revision: numberOf(r.revision),
         },
@@ -154,13 +156,15 @@ export class SqlFactStore implements FactStore {
   }
 
   async checkpointBefore(stream: string, position: FoldPosition): Promise<Checkpoint | undefined> {
-    const [row] = await this.client.query<{ at: number; rank: number; key: string; state: PairState }>(
+    const [row] = await this.client.query<{ at: number; rank: number; key: string; state: PairStateJson }>(
       `select at, rank, key, state from checkpoints
        where stream = $1 and (at, rank, key) < ($2::double precision, $3::smallint, $4::text collate "C")
        order by at desc, rank desc, key desc limit 1`,
       [stream, position.at, position.rank, position.key],
     );
-    return row && { position: { at: row.at, rank: row.rank, key: row.key }, state: row.state };
+    return (
+      row && { position: { at: row.at, rank: row.rank, key: row.key }, state: pairStateFromJson(row.state) }
+    );
   }
 
   async factsOf(stream: string, range: FactRange = {}): Promise<Fact[]> {
@@ -198,12 +202,13 @@ export class SqlFactStore implements FactStore {
           );
           if (moved.length !== plan.heads.length) throw await conflictOf(tx, commits, moved);
           const planned = new Map(plan.heads.map((h) => [h.stream, h]));
+          const states = new Map(commits.map((c) => [c.stream, c.state]));
           for (const m of moved) {
             const head = planned.get(m.stream) as PlannedHead;
             written.set(m.stream, {
               stream: m.stream,
               version: head.version,
-              state: head.state,
+              state: states.get(m.stream) ?? null,
               staleFrom: nullableNumber(m.stale_from),
               revision: numberOf(m.revision),
             });
@@ -264,7 +269,7 @@ interface PlannedHead {
   expected: number;
   expected_revision: number | null;
   version: number;
-  state: PairState | null;
+  state: PairStateJson | null;
   last_at: number | null;
 }
 
@@ -306,18 +311,21 @@ function planCommit(commits: readonly StreamCommit[]): CommitPlan {
       expected: c.expectedVersion,
       expected_revision: c.expectedRevision ?? null,
       version,
-      state: c.state,
+      state: c.state === null ? null : pairStateToJson(c.state),
       last_at: c.state?.last?.at ?? null,
     });
     if (c.dropCheckpointsFrom) plan.drops.push({ stream: c.stream, ...c.dropCheckpointsFrom });
     for (const cp of c.checkpoints)
-      plan.checkpoints.push({ stream: c.stream, ...cp.position, state: cp.state });
+      plan.checkpoints.push({ stream: c.stream, ...cp.position, state: pairStateToJson(cp.state) });
     if (c.state !== null) plan.refolded.push(c.stream);
   }
   return plan;
 }
 
-/** The ConcurrencyError for the first stream (not in `moved`) whose head is not at the expected version. */
+/**
+ * The ConcurrencyError for the first stream (not in `moved`) whose head is not at the expected version, or
+ * whose head changed (another revision) at that version.
+ */
 async function conflictOf(
   client: SqlClient,
   commits: readonly StreamCommit[],

@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { defaultPolicyBook, Engine, type Pair, type PairFact, pairStreamId } from '@callpermit/core';
+import {
+  defaultPolicyBook,
+  Engine,
+  type Pair,
+  type PairFact,
+  pairStateToJson,
+  pairStreamId,
+} from '@callpermit/core';
 import { openStore, type SqlStore } from '@callpermit/store';
 import { type Benchmark, result, round, seconds } from '../benchmark.js';
 import { deadline, withTempDir } from '../durable/databases.js';
@@ -113,7 +120,7 @@ async function queryLatency(
     p50: percentile(times, 0.5),
     p99: percentile(times, 0.99),
     max: times[times.length - 1] as number,
-    stateBytes: JSON.stringify(head?.state ?? null).length,
+    stateBytes: JSON.stringify(head?.state ? pairStateToJson(head.state) : null).length,
   };
 }
 

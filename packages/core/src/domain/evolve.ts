@@ -1,4 +1,4 @@
-import { produce } from 'immer';
+import { enableMapSet, produce } from 'immer';
 import { permissionTable, requestTable } from '../machines/lifecycleTable.js';
 import type { PermissionEvent } from '../machines/permissionMachine.js';
 import type { RequestEvent } from '../machines/requestMachine.js';
@@ -8,6 +8,9 @@ import { callLimitUse, type LimitUse, permissionAt, type RuleEnv, requestLimitUs
 import { type CallRecord, clonePairState, type PairState, type RequestRecord } from './state.js';
 import type { Instant } from './time.js';
 import { insertSorted, pruneBefore, removeOne } from './windows.js';
+
+// A state's records are Maps: immer drafts them only with its Map/Set support loaded.
+enableMapSet();
 
 /** How many notices and discrepancies a state keeps: the most recent ones. */
 const KEPT_HISTORY = 50;
@@ -45,7 +48,7 @@ function expirePermission(state: PairState, at: Instant): void {
 
 /** The record of a message id; new records are tentative until a fact identifies them as requests. */
 function requestRecord(state: PairState, id: string): RequestRecord {
-  let rec = state.requests[id];
+  let rec = state.requests.get(id);
   if (!rec) {
     rec = {
       id,
@@ -58,7 +61,7 @@ function requestRecord(state: PairState, id: string): RequestRecord {
       failedAt: null,
       expiresAt: null,
     };
-    state.requests[id] = rec;
+    state.requests.set(id, rec);
   }
   return rec;
 }
@@ -87,8 +90,7 @@ function identify(state: PairState, rec: RequestRecord, at: Instant, policy: Pol
 /** "A call permission request expires … [when] a new call permission request" reaches the user. */
 function supersedeOlder(state: PairState, newer: RequestRecord, at: Instant): void {
   const newerSent = sendInstant(newer, at);
-  for (const id in state.requests) {
-    const rec = state.requests[id] as RequestRecord;
+  for (const rec of state.requests.values()) {
     if (rec === newer || rec.tentative) continue;
     if (sendInstant(rec, at) > newerSent || (sendInstant(rec, at) === newerSent && rec.id > newer.id))
       continue;
@@ -158,7 +160,7 @@ function callRecord(
   direction: CallRecord['direction'],
   at: Instant,
 ): CallRecord {
-  let call = state.calls[id];
+  let call = state.calls.get(id);
   if (!call) {
     call = {
       direction,
@@ -169,7 +171,7 @@ function callRecord(
       evidence: null,
       outcomeAt: null,
     };
-    state.calls[id] = call;
+    state.calls.set(id, call);
   }
   return call;
 }
@@ -313,14 +315,15 @@ function prune(state: PairState, policy: Policy, at: Instant): void {
   // A record changed from now on is kept at least this long (its instants are this fact's or later); one
   // changed with an older instant (a late identification) waits for that sweep at the latest.
   let next = at + 2 * longestWindow(policy);
-  for (const id in state.requests) {
-    const after = requestDropAfter(state.requests[id] as RequestRecord, policy);
-    if (at > after) delete state.requests[id];
+  // Deleting the entry being visited is safe while iterating a Map.
+  for (const [id, rec] of state.requests) {
+    const after = requestDropAfter(rec, policy);
+    if (at > after) state.requests.delete(id);
     else next = Math.min(next, after);
   }
-  for (const id in state.calls) {
-    const after = callDropAfter(state.calls[id] as CallRecord, policy);
-    if (at > after) delete state.calls[id];
+  for (const [id, call] of state.calls) {
+    const after = callDropAfter(call, policy);
+    if (at > after) state.calls.delete(id);
     else next = Math.min(next, after);
   }
   state.sweepAfter = next;

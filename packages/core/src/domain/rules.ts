@@ -95,9 +95,8 @@ export function requestLimitUse(state: PairState, policy: Policy, at: Instant): 
 /** Calls callpermit allowed whose outcome is still unknown and whose hold has not run out: their stop instants. */
 export function heldCallStops(state: PairState, policy: Policy, at: Instant): Instant[] {
   const stops: Instant[] = [];
-  for (const id in state.calls) {
-    const call = state.calls[id];
-    if (!call || call.outcome !== null || call.attemptedAt === null) continue;
+  for (const call of state.calls.values()) {
+    if (call.outcome !== null || call.attemptedAt === null) continue;
     const stop = call.attemptedAt + policy.callAttemptHoldSeconds;
     if (call.attemptedAt <= at && at < stop) stops.push(stop);
   }

@@ -63,8 +63,9 @@ export interface FoldPosition {
 }
 
 /**
- * Everything the rules need about one pair, folded from its facts in fact order. Plain JSON: stores keep it
- * as a snapshot, and it answers any query at an instant at or after `last.at`.
+ * Everything the rules need about one pair, folded from its facts in fact order. JSON apart from its two
+ * records maps: stores write it with `pairStateToJson` and read it back with `pairStateFromJson`. It answers
+ * any query at an instant at or after `last.at`.
  */
 export interface PairState {
   business: string;
@@ -73,14 +74,16 @@ export interface PairState {
   facts: number;
   last: FoldPosition | null;
   permission: PermissionRecord;
-  requests: Record<string, RequestRecord>;
+  /** By message id. */
+  requests: Map<string, RequestRecord>;
   /** Send instants of identified requests since the last connected call, ascending. */
   sends: Instant[];
   /** Requests sent before this instant no longer count: "These limits reset when any connected call is made". */
   requestLimitResetAt: Instant | null;
   /** Connection instants of business-initiated connected calls, ascending. */
   connectedCalls: Instant[];
-  calls: Record<string, CallRecord>;
+  /** By call id. */
+  calls: Map<string, CallRecord>;
   /** Consecutive unanswered-or-rejected business-initiated calls. */
   unansweredStreak: number;
   /** Last user message or user call: the customer-service window runs from here. */
@@ -95,16 +98,6 @@ export interface PairState {
   sweepAfter: Instant | null;
 }
 
-/**
- * An empty record keyed by message or call id. Ids are unique strings: added one by one to a `{}` literal,
- * each new key gives the object a new hidden class, which made the fold about 1.7× slower (packages/bench,
- * core.fold). Made from `Object.create(null)` it starts in V8's dictionary mode; the prototype is then set
- * back to `Object.prototype`, so it is an ordinary object to everything else.
- */
-function idRecord<T>(): Record<string, T> {
-  return Object.setPrototypeOf(Object.create(null), Object.prototype);
-}
-
 export function initialPairState(business: string, user: string): PairState {
   return {
     business,
@@ -112,11 +105,11 @@ export function initialPairState(business: string, user: string): PairState {
     facts: 0,
     last: null,
     permission: { status: 'none', since: null, expiresAt: null, via: null, revokedBy: null },
-    requests: idRecord(),
+    requests: new Map(),
     sends: [],
     requestLimitResetAt: null,
     connectedCalls: [],
-    calls: idRecord(),
+    calls: new Map(),
     unansweredStreak: 0,
     lastUserActivityAt: null,
     notices: [],
@@ -128,10 +121,10 @@ export function initialPairState(business: string, user: string): PairState {
 
 /** A deep copy the fold may mutate. */
 export function clonePairState(state: PairState): PairState {
-  const requests = idRecord<RequestRecord>();
-  for (const id in state.requests) requests[id] = { ...(state.requests[id] as RequestRecord) };
-  const calls = idRecord<CallRecord>();
-  for (const id in state.calls) calls[id] = { ...(state.calls[id] as CallRecord) };
+  const requests = new Map<string, RequestRecord>();
+  for (const [id, rec] of state.requests) requests.set(id, { ...rec });
+  const calls = new Map<string, CallRecord>();
+  for (const [id, call] of state.calls) calls.set(id, { ...call });
   return {
     ...state,
     last: state.last && { ...state.last },
@@ -143,5 +136,30 @@ export function clonePairState(state: PairState): PairState {
     notices: state.notices.map((n) => ({ ...n })),
     discrepancies: state.discrepancies.map((d) => ({ ...d })),
     lastObserved: state.lastObserved && { ...state.lastObserved },
+  };
+}
+
+/** A PairState as JSON keeps it: the records maps as objects keyed by id. */
+export type PairStateJson = Omit<PairState, 'requests' | 'calls'> & {
+  requests: Record<string, RequestRecord>;
+  calls: Record<string, CallRecord>;
+};
+
+/** The JSON form of a state (for a store's snapshot): the records maps become objects keyed by id. */
+export function pairStateToJson(state: PairState): PairStateJson {
+  return { ...state, requests: Object.fromEntries(state.requests), calls: Object.fromEntries(state.calls) };
+}
+
+/**
+ * A state from its JSON form. Records are Maps because ids are fresh strings from each webhook: a Map finds
+ * them without interning each one as a property name, which made the fold's record lookups and sweeps about
+ * twice as costly (packages/bench, replay.memory). States written before `sweepAfter` existed lack it; the
+ * fold treats that as "sweep at the next fact".
+ */
+export function pairStateFromJson(json: PairStateJson): PairState {
+  return {
+    ...json,
+    requests: new Map(Object.entries(json.requests)),
+    calls: new Map(Object.entries(json.calls)),
   };
 }

@@ -85,8 +85,7 @@ export function requestLifecycleAt(rec: RequestRecord, at: Instant): RequestLife
 /** Every known permission request of the pair with its lifecycle state at `at`, oldest first. */
 export function requests(state: PairState, at: Instant): RequestView[] {
   const out: RequestView[] = [];
-  for (const id in state.requests) {
-    const rec = state.requests[id] as RequestRecord;
+  for (const rec of state.requests.values()) {
     if (rec.tentative) continue;
     const view: RequestView = { id: rec.id, state: requestLifecycleAt(rec, at), channel: rec.channel };
     if (rec.sentAt !== null) view.sent_at = rec.sentAt;

@@ -66,7 +66,7 @@ function requestSut(): Sut<RequestEvent> {
           facts.requestSent({ at: now, requestId: id }),
           facts.requestDelivered({ at: now, requestId: id }),
         );
-      } else now = state().requests[requestId]?.expiresAt as number;
+      } else now = state().requests.get(requestId)?.expiresAt as number;
     },
     lifecycle: () => requests(state(), now).find((r) => r.id === 'wamid.A')?.state ?? 'missing',
   };
