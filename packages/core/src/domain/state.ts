@@ -147,7 +147,17 @@ export type PairStateJson = Omit<PairState, 'requests' | 'calls'> & {
 
 /** The JSON form of a state (for a store's snapshot): the records maps become objects keyed by id. */
 export function pairStateToJson(state: PairState): PairStateJson {
-  return { ...state, requests: Object.fromEntries(state.requests), calls: Object.fromEntries(state.calls) };
+  return { ...state, requests: byId(state.requests), calls: byId(state.calls) };
+}
+
+/**
+ * An object keyed by id, in V8's dictionary mode (no prototype): built like a literal, each unique id would
+ * make a new hidden class, on every commit of every head.
+ */
+function byId<T>(records: ReadonlyMap<string, T>): Record<string, T> {
+  const out: Record<string, T> = Object.create(null);
+  for (const [id, record] of records) out[id] = record;
+  return out;
 }
 
 /**
