@@ -263,8 +263,7 @@ function observe(
       requestUses ??= requestLimitUse(state, policy, fact.at);
       uses = requestUses;
     }
-    let mine: LimitUse | undefined;
-    for (const use of uses) if (use.limit.periodSeconds === u.periodSeconds) mine ??= use;
+    const mine = uses.find((x) => x.limit.periodSeconds === u.periodSeconds);
     const usage = mine?.usage ?? null;
     const max = mine?.limit.maxAllowed ?? null;
     if (usage !== u.currentUsage)
