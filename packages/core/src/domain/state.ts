@@ -167,8 +167,10 @@ function byId<T>(records: ReadonlyMap<string, T>): Record<string, T> {
  * fold treats that as "sweep at the next fact".
  */
 export function pairStateFromJson(json: PairStateJson): PairState {
+  // `sweptAt` is what states before `sweepAfter` kept instead: it means nothing now.
+  const { sweptAt: _replaced, ...state } = json as PairStateJson & { sweptAt?: unknown };
   return {
-    ...json,
+    ...state,
     requests: new Map(Object.entries(json.requests)),
     calls: new Map(Object.entries(json.calls)),
   };
