@@ -30,7 +30,7 @@ import {
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batches, historyFacts, historySteps } from './arbitraries.js';
-import { callbackChanged, DAY, factsFor, T0, uniqueBusiness, uniquePair } from './facts.js';
+import { callbackChanged, DAY, factsFor, neighbourPairs, T0, uniqueBusiness, uniquePair } from './facts.js';
 
 /** The rules' environment of a business with no business facts: default policy, callback off. */
 function plainEnv(business: string, book: PolicyBook = defaultPolicyBook): RuleEnv {
@@ -149,9 +149,8 @@ export function factStoreContract(
       });
 
       it('every change of a head gives it a new revision; a cached head of the current revision comes back as is', async () => {
-        const business = uniqueBusiness();
-        const pair: Pair = { business, user: '447700900001' };
-        const other: Pair = { business, user: '447700900002' };
+        const [pair, other] = neighbourPairs();
+        const business = pair.business;
         const f = factsFor(pair);
         const stream = pairStreamId(pair);
         const seen = new Set<number>();
@@ -193,9 +192,8 @@ export function factStoreContract(
       });
 
       it('a commit decided on a head that changed since, at the same version, is a ConcurrencyError', async () => {
-        const business = uniqueBusiness();
-        const pair: Pair = { business, user: '447700900011' };
-        const other: Pair = { business, user: '447700900012' };
+        const [pair, other] = neighbourPairs();
+        const business = pair.business;
         const f = factsFor(pair);
         const stream = pairStreamId(pair);
         const first = [f.requestSent(T0, 'r1'), f.requestDelivered(T0 + 5, 'r1')];

@@ -30,6 +30,15 @@ export function uniquePair(user = '447700900001'): Pair {
   return { business: uniqueBusiness(), user };
 }
 
+/** Two pairs of one new business: a business fact (or an invalidation) reaches both. */
+export function neighbourPairs(): [Pair, Pair] {
+  const business = uniqueBusiness();
+  return [
+    { business, user: '447700900001' },
+    { business, user: '447700900002' },
+  ];
+}
+
 /** Fact builders for one pair. Keys are unique in the whole log: they carry the pair and a serial number. */
 export function factsFor(pair: Pair) {
   let n = 0;
