@@ -111,13 +111,14 @@ function checkRef(ref: unknown): void {
   if (problem !== undefined) throw new Refusal('ref', problem);
 }
 
-/** How a rejected outcome caused by a translator error (not by the input) begins. */
-export const UNEXPECTED = 'could not translate (an error in callpermit, please report it): ';
+/** How a rejected outcome begins when reading the input threw (a getter, a proxy), not a Refusal. */
+export const UNEXPECTED = 'could not read the input: ';
 
 /**
- * A Refusal anywhere refuses the whole line (its facts are dropped with it). Anything else would be a bug of
- * the translator: the line is refused too, with the error, rather than thrown at the caller (who keeps the
- * raw line, as with any rejected one). The property tests look for such outcomes and find none.
+ * A Refusal anywhere refuses the whole line (its facts are dropped with it). Any other error (an object whose
+ * getter throws, or a bug of the translator) refuses the line too, with the error's message, rather than
+ * being thrown at the caller, who keeps the raw input as with any rejected one. The property tests check that
+ * JSON input never ends here.
  */
 function refused(error: unknown): LineOutcome {
   if (error instanceof Refusal) return { kind: 'rejected', path: error.path, reason: error.reason };

@@ -85,19 +85,34 @@ describe('the Translator at the boundary', () => {
     const mutation = fc
       .constantFrom(...exampleJson)
       .chain((json) =>
-        fc.tuple(fc.constant(json), fc.constantFrom(...paths(json)), fc.oneof(fc.jsonValue(), fc.anything())),
+        fc.tuple(
+          fc.constant(json),
+          fc.constantFrom(...paths(json)),
+          fc.oneof(fc.string(), fc.stringMatching(/^[\d +()-]{1,16}$/), fc.jsonValue(), fc.anything()),
+        ),
       );
+    const receivedAt = fc.oneof(fc.constant(undefined), fc.constant(T), fc.anything());
+    const ref = fc.oneof({ arbitrary: fc.constant('line:1'), weight: 4 }, fc.anything());
     fc.assert(
-      fc.property(
-        mutation,
-        fc.oneof(fc.constant(undefined), fc.constant(T)),
-        ([json, path, value], receivedAt) => {
-          for (const outcome of translateEveryWay(replaced(json, path, value), receivedAt, 'line:1'))
-            expectSound(outcome);
-        },
-      ),
-      { seed: 171718, numRuns: 1500 },
+      fc.property(mutation, receivedAt, ref, ([json, path, value], at, r) => {
+        for (const outcome of translateEveryWay(replaced(json, path, value), at, r)) expectSound(outcome);
+      }),
+      { seed: 171718, numRuns: 2000 },
     );
+  });
+
+  it('an input whose reading throws (a getter, a proxy) is refused, not thrown', () => {
+    const hostile = {
+      object: 'whatsapp_business_account',
+      get entry(): unknown {
+        throw new Error('no entries for you');
+      },
+    };
+    expect(new Translator().webhook(hostile, T, 'w')).toEqual({
+      kind: 'rejected',
+      path: '',
+      reason: `${UNEXPECTED}no entries for you`,
+    });
   });
 
   it('receivedAt is checked as core checks instants: milliseconds are refused, a Date is taken', () => {
