@@ -677,6 +677,29 @@ export function factStoreContract(
         expect(await store.factsOf(stream)).toEqual([granted, message]);
       });
 
+      it('whatever the boundary accepts, the store holds as given: odd ids, a BSUID, the longest key, a Date', async () => {
+        const business = uniqueBusiness();
+        const user = 'US.ENT.13491208655302741918';
+        const pair = { business, user };
+        const odd = `wamid.'quote' "double" \\back\\slash é 𝄞 ${'x'.repeat(200)}`;
+        const key = `${business}:${'k'.repeat(1024 - business.length - 1)}`;
+        const engine = new Engine(store);
+        const given = [
+          { ...factsFor(pair).userMessaged(T0, odd), key },
+          factsFor(pair).granted(T0 + 1, { permanent: true }),
+        ];
+        expect(await engine.ingest(given)).toMatchObject({ applied: 2, rejected: [] });
+        const decided = await engine.execute(
+          { type: 'StartCall', pair, callId: odd },
+          new Date((T0 + 2) * 1000),
+        );
+        expect(decided).toMatchObject({ ok: true, at: T0 + 2 });
+        const stored = await store.factsOf(pairStreamId(pair));
+        expect(stored.slice(0, 2)).toEqual(given);
+        expect(stored[2]).toMatchObject({ type: 'CallAttempted', pair, callId: odd, at: T0 + 2 });
+        expect((await store.factsByKey([key])).get(key)).toEqual(given[0]);
+      });
+
       it('a late fact re-folds from the checkpoint before it, and every checkpoint stays a fold of its prefix', async () => {
         const pair = uniquePair();
         const f = factsFor(pair);
