@@ -152,7 +152,7 @@ export function factProblem(value: unknown): InputProblem | undefined {
   } else {
     const pair = pairProblem(fact.pair);
     if (pair !== undefined) return pair;
-    if (countDefined(fact.pair as object) !== 2)
+    if (!onlyChecked(fact.pair as object, 2))
       return unknownField(fact.pair as object, ['business', 'user'], 'pair', 'a pair');
   }
   const rules = OWN_FIELDS[type as FactType];
@@ -167,7 +167,7 @@ export function factProblem(value: unknown): InputProblem | undefined {
     const usage = usageProblem(fact.usage, 'usage');
     if (usage !== undefined) return usage;
   }
-  if (countDefined(fact) !== expected) {
+  if (!onlyChecked(fact, expected)) {
     const owner = type === 'CallbackSettingChanged' || type === 'TemplateKnown' ? 'business' : 'pair';
     const known = ['type', 'at', 'key', 'source', owner, ...rules.map((r) => r.name)];
     return unknownField(fact, known, '', type);
@@ -193,7 +193,7 @@ function recordProblem(
     const reason = rule.check(v);
     if (reason !== undefined) return { field: `${field}.${rule.name}`, reason };
   }
-  if (countDefined(record) !== expected)
+  if (!onlyChecked(record, expected))
     return unknownField(
       record,
       rules.map((r) => r.name),
@@ -203,13 +203,16 @@ function recordProblem(
   return undefined;
 }
 
-/** Own enumerable properties whose value is not undefined. */
-function countDefined(record: object): number {
-  let n = 0;
-  for (const key in record) {
-    if (Object.hasOwn(record, key) && (record as Record<string, unknown>)[key] !== undefined) n++;
-  }
-  return n;
+/**
+ * Whether a record has no properties but the `expected` ones checked (properties set to undefined aside).
+ * Its keys are those plus any set to undefined plus any unknown, so an equal count settles it at once.
+ */
+function onlyChecked(record: object, expected: number): boolean {
+  const keys = Object.keys(record);
+  if (keys.length === expected) return true;
+  let defined = 0;
+  for (const key of keys) if ((record as Record<string, unknown>)[key] !== undefined) defined++;
+  return defined === expected;
 }
 
 function unknownField(record: object, known: readonly string[], parent: string, what: string): InputProblem {
