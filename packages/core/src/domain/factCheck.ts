@@ -1,7 +1,7 @@
 // The run-time shape of a fact: what `Engine.ingest` and `StreamingReplay.add` check before a fact is stored or
 // folded, since embedders build facts themselves. Plain code, checked field by field, in the order a reader of
 // the fact would look: what it is, when, its key, where it came from, whom it is about, then its own fields.
-import type { FactType } from './facts.js';
+import { type Fact, type FactType, isBusinessFact } from './facts.js';
 import {
   businessIdProblem,
   MAX_ID_LENGTH,
@@ -13,7 +13,8 @@ import {
 import { instantProblem } from './instant.js';
 import { type InputProblem, shown } from './invalidInput.js';
 
-type Check = (value: unknown) => string | undefined;
+/** Why a field's value is wrong: a reason (for the field itself), a problem deeper inside it, or undefined. */
+type Check = (value: unknown, field: string) => string | InputProblem | undefined;
 
 interface FieldRule {
   readonly name: string;
@@ -57,16 +58,16 @@ const USAGE_RULES: readonly FieldRule[] = [
   { name: 'currentUsage', check: wholeNumber(0) },
 ];
 
-function usageProblem(value: unknown, field: string): InputProblem | undefined {
-  if (!Array.isArray(value)) return { field, reason: `${shown(value)} is not a list of limits` };
-  if (value.length > MAX_USAGE_ENTRIES)
-    return { field, reason: `${value.length} limits, more than ${MAX_USAGE_ENTRIES}` };
+/** A GET response's limits: a short list, each entry checked and named (`usage[1].action`). */
+const usage: Check = (value, field) => {
+  if (!Array.isArray(value)) return `${shown(value)} is not a list of limits`;
+  if (value.length > MAX_USAGE_ENTRIES) return `${value.length} limits, more than ${MAX_USAGE_ENTRIES}`;
   for (let i = 0; i < value.length; i++) {
     const problem = recordProblem(value[i], USAGE_RULES, `${field}[${i}]`, 'a limit');
     if (problem !== undefined) return problem;
   }
   return undefined;
-}
+};
 
 const requestId: FieldRule = { name: 'requestId', check: id };
 const callId: FieldRule = { name: 'callId', check: id };
@@ -103,8 +104,7 @@ const OWN_FIELDS: Record<FactType, readonly FieldRule[]> = {
   PermissionObserved: [
     { name: 'status', check: oneOf('no_permission', 'temporary', 'permanent') },
     { name: 'expiresAt', check: instantProblem, optional: true },
-    // Checked element by element in factProblem, to name the entry.
-    { name: 'usage', check: () => undefined, optional: true },
+    { name: 'usage', check: usage, optional: true },
   ],
   CallbackSettingChanged: [{ name: 'enabled', check: flag }],
   TemplateKnown: [
@@ -118,13 +118,40 @@ const SOURCE_RULES: readonly FieldRule[] = [
   { name: 'ref', check: (value) => textProblem(value, MAX_REF_LENGTH, true) },
 ];
 
+/** The pair's fields are checked by pairProblem; these only say which fields a pair has. */
+const PAIR_RULES: readonly FieldRule[] = [
+  { name: 'business', check: () => undefined },
+  { name: 'user', check: () => undefined },
+];
+
+const source: FieldRule = { name: 'source', check: (value) => sourceProblem(value) };
+const pair: FieldRule = {
+  name: 'pair',
+  check: (value, field) => pairProblem(value, field) ?? recordProblem(value, PAIR_RULES, field, 'a pair'),
+};
+const business: FieldRule = { name: 'business', check: businessIdProblem };
+
+/**
+ * Every field of each fact type, in the order a reader looks: what it is, when, its key, where it came from,
+ * whom it is about, then its own fields.
+ */
+const FACT_RULES = Object.fromEntries(
+  Object.entries(OWN_FIELDS).map(([type, own]) => {
+    const owner = isBusinessFact({ type } as Fact) ? business : pair;
+    const common: FieldRule[] = [
+      { name: 'at', check: instantProblem },
+      { name: 'key', check: (value) => textProblem(value, MAX_KEY_LENGTH) },
+      source,
+      owner,
+    ];
+    return [type, [{ name: 'type', check: () => undefined }, ...common, ...own]];
+  }),
+) as unknown as Record<FactType, readonly FieldRule[]>;
+
 /** Why a value is not a fact's `source` ({ kind, ref }), named under `source`; undefined when it is one. */
 export function sourceProblem(value: unknown): InputProblem | undefined {
   return recordProblem(value, SOURCE_RULES, 'source', 'a source');
 }
-
-/** The fields every fact has, before its owner (pair or business) and its own. */
-const COMMON_FIELDS = 4; // type, at, key, source
 
 /**
  * Why a value is not a fact core can store and fold, or undefined when it is one: its type, a plausible
@@ -135,47 +162,16 @@ const COMMON_FIELDS = 4; // type, at, key, source
 export function factProblem(value: unknown): InputProblem | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return { field: '', reason: `${shown(value)} is not a fact` };
-  const fact = value as Record<string, unknown>;
-  const type = fact.type;
-  if (typeof type !== 'string' || !Object.hasOwn(OWN_FIELDS, type))
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string' || !Object.hasOwn(FACT_RULES, type))
     return { field: 'type', reason: `${shown(type)} is not a fact type` };
-  const at = instantProblem(fact.at);
-  if (at !== undefined) return { field: 'at', reason: at };
-  const key = textProblem(fact.key, MAX_KEY_LENGTH);
-  if (key !== undefined) return { field: 'key', reason: key };
-  const source = sourceProblem(fact.source);
-  if (source !== undefined) return source;
-  let expected = COMMON_FIELDS + 1;
-  if (type === 'CallbackSettingChanged' || type === 'TemplateKnown') {
-    const business = businessIdProblem(fact.business);
-    if (business !== undefined) return { field: 'business', reason: business };
-  } else {
-    const pair = pairProblem(fact.pair);
-    if (pair !== undefined) return pair;
-    if (!onlyChecked(fact.pair as object, 2))
-      return unknownField(fact.pair as object, ['business', 'user'], 'pair', 'a pair');
-  }
-  const rules = OWN_FIELDS[type as FactType];
-  for (const rule of rules) {
-    const v = fact[rule.name];
-    if (v === undefined && rule.optional) continue;
-    expected++;
-    const reason = rule.check(v);
-    if (reason !== undefined) return { field: rule.name, reason };
-  }
-  if (type === 'PermissionObserved' && fact.usage !== undefined) {
-    const usage = usageProblem(fact.usage, 'usage');
-    if (usage !== undefined) return usage;
-  }
-  if (!onlyChecked(fact, expected)) {
-    const owner = type === 'CallbackSettingChanged' || type === 'TemplateKnown' ? 'business' : 'pair';
-    const known = ['type', 'at', 'key', 'source', owner, ...rules.map((r) => r.name)];
-    return unknownField(fact, known, '', type);
-  }
-  return undefined;
+  return recordProblem(value, FACT_RULES[type as FactType], '', type);
 }
 
-/** The problem of an object checked field by field against `rules`, named under `field`; unknown keys too. */
+/**
+ * The first problem of a record checked field by field against `rules`, fields named under `field`; then a
+ * property none of the rules names (`what` says what the record is, for the message).
+ */
 function recordProblem(
   value: unknown,
   rules: readonly FieldRule[],
@@ -185,22 +181,23 @@ function recordProblem(
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return { field, reason: value === undefined ? 'missing' : `${shown(value)} is not an object` };
   const record = value as Record<string, unknown>;
-  let expected = 0;
+  let checked = 0;
   for (const rule of rules) {
     const v = record[rule.name];
     if (v === undefined && rule.optional) continue;
-    expected++;
-    const reason = rule.check(v);
-    if (reason !== undefined) return { field: `${field}.${rule.name}`, reason };
+    checked++;
+    const name = field === '' ? rule.name : `${field}.${rule.name}`;
+    const problem = rule.check(v, name);
+    if (typeof problem === 'string') return { field: name, reason: problem };
+    if (problem !== undefined) return problem;
   }
-  if (!onlyChecked(record, expected))
-    return unknownField(
-      record,
-      rules.map((r) => r.name),
-      field,
-      what,
-    );
-  return undefined;
+  if (onlyChecked(record, checked)) return undefined;
+  return unknownField(
+    record,
+    rules.map((r) => r.name),
+    field,
+    what,
+  );
 }
 
 /**
