@@ -2,12 +2,14 @@ import type { Benchmark } from './benchmark.js';
 import { appendEmmett } from './benchmarks/appendEmmett.js';
 import { coreFold } from './benchmarks/coreFold.js';
 import { queryP99 } from './benchmarks/queryP99.js';
+import { replayAgainPglite, replayAgainPostgres } from './benchmarks/replayAgain.js';
 import { replayPglite, replayPostgres } from './benchmarks/replayDurable.js';
 import { replayMemory, replayMemoryHeap } from './benchmarks/replayMemory.js';
 
 /**
  * Every benchmark, in run order. Explicit on purpose: adding one is adding a line here.
- * The storage work adds replay.pglite, replay.postgres, append.emmett and query.p99.
+ * The storage work adds replay.pglite, replay.postgres, append.emmett and query.p99; the embedding boundary
+ * (issue 17) adds replay.again.pglite and replay.again.postgres.
  */
 export const benchmarks: readonly Benchmark[] = [
   coreFold,
@@ -17,4 +19,6 @@ export const benchmarks: readonly Benchmark[] = [
   replayPostgres,
   appendEmmett,
   queryP99,
+  replayAgainPglite,
+  replayAgainPostgres,
 ];

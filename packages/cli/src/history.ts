@@ -9,6 +9,7 @@ import {
 import type { SqlStore } from '@callpermit/store';
 import { describeRejection, translateCaptures } from './capture.js';
 import { CliFailure, Exit } from './failure.js';
+import { conflictReason } from './lineOutcomes.js';
 import { storePolicy } from './storePolicy.js';
 
 export interface History {
@@ -46,7 +47,8 @@ export async function historyFromCapture(
   }
   if (strict && bad > 0) throw new CliFailure(`${bad} bad line(s) in ${file} (--strict)`, Exit.badLine);
   const result = await engine.ingest(facts);
-  for (const r of result.rejected) report(`${r.fact.source.ref}: ${r.reason}`);
+  for (const r of result.rejected) report(`${r.fact.source.ref}: ${r.field}: ${r.reason}`);
+  for (const c of result.conflicts) report(`${c.given.source.ref}: ${conflictReason(c)}`);
   return { engine, close: async () => {} };
 }
 

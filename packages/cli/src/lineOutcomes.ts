@@ -1,4 +1,4 @@
-import type { Engine, Fact, IngestOptions, IngestReads } from '@callpermit/core';
+import type { Engine, Fact, FactConflict, IngestOptions, IngestReads } from '@callpermit/core';
 import type { InboxOutcome } from '@callpermit/store';
 import type { TranslatedLine } from './capture.js';
 import { describeRejection } from './capture.js';
@@ -16,13 +16,24 @@ export function factsOfLines(lines: readonly TranslatedLine[]): Fact[] {
   return facts;
 }
 
+/** Why a fact that conflicts with the log is not applied: its key, and both facts (sources aside). */
+export function conflictReason(conflict: FactConflict): string {
+  const content = ({ source: _, ...rest }: Fact) => JSON.stringify(rest);
+  return (
+    `conflict: the log holds key ${JSON.stringify(conflict.key)} with other content; ` +
+    `stored ${content(conflict.stored)}, given ${content(conflict.given)}`
+  );
+}
+
 /**
  * What became of each line, given which of its facts the log held and which the engine refused: `applied`
  * (it brought a new fact), `duplicate` (every fact it carries was known, or came earlier in the batch),
- * `ignored` (valid, but nothing callpermit models), `rejected` (bad, with the line, field and reason).
+ * `ignored` (valid, but nothing callpermit models), `rejected` (bad, with the line, field and reason; or a
+ * fact whose key the log holds with other content, a conflict: the line is kept in the inbox, not applied).
  */
 export function lineResults(lines: readonly TranslatedLine[], reads: IngestReads): LineResult[] {
-  const refused = new Map(reads.rejected.map((r) => [r.fact, r.reason]));
+  const refused = new Map<Fact, string>(reads.rejected.map((r) => [r.fact, `${r.field}: ${r.reason}`]));
+  for (const c of reads.conflicts) refused.set(c.given, conflictReason(c));
   const seen = new Set<string>();
   return lines.map((line) => {
     if (line.outcome.kind === 'rejected') return { outcome: 'rejected', reason: describeRejection(line) };

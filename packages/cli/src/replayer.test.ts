@@ -29,6 +29,7 @@ class RacedEngine extends Engine {
     const race = this.race;
     return super.withStore({
       knownKeys: (keys) => store.knownKeys(keys),
+      factsByKey: (keys) => store.factsByKey(keys),
       heads: (streams, cached) => store.heads(streams, cached),
       checkpointBefore: (stream, position) => store.checkpointBefore(stream, position),
       factsOf: (stream, range) => store.factsOf(stream, range),

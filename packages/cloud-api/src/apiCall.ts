@@ -1,6 +1,6 @@
 // Logged Graph API calls → facts. A call only says something happened when Meta accepted it (2xx); the
 // endpoint is recognised from the path, with or without a Graph version or host in front.
-import type { ObservedStatus, ObservedUsage } from '@callpermit/core';
+import { businessIdProblem, type ObservedStatus, type ObservedUsage, userIdProblem } from '@callpermit/core';
 import {
   apiCallEntry,
   type CallPermissionsResponse,
@@ -72,9 +72,23 @@ export function translateApiCall(raw: unknown, prefix: string, out: Batch): void
   }
 }
 
-/** `to` (a phone number, normalised to a wa_id) wins over `recipient` (a BSUID), as at Meta. */
-function recipientOf(body: { to?: string | undefined; recipient?: string | undefined }): string {
-  return body.to !== undefined ? waId(body.to) : (body.recipient as string);
+/** The node of the path as the business (a phone-number id), or a Refusal at `request.path`. */
+function businessOf(call: Call, at: At): string {
+  const problem = businessIdProblem(call.node);
+  if (problem !== undefined) throw new Refusal(at('request', 'path'), `the node of the path: ${problem}`);
+  return call.node;
+}
+
+/**
+ * `to` (a phone number, normalised to a wa_id) wins over `recipient` (a BSUID, checked by the schema), as at
+ * Meta. A `to` that is not a phone number once normalised is refused at its path.
+ */
+function recipientOf(body: { to?: string | undefined; recipient?: string | undefined }, at: At): string {
+  if (body.to === undefined) return body.recipient as string;
+  const user = waId(body.to);
+  const problem = userIdProblem(user);
+  if (problem !== undefined) throw new Refusal(at('request', 'body', 'to'), problem);
+  return user;
 }
 
 function sendMessage(call: Call, at: At, out: Batch): void {
@@ -95,7 +109,7 @@ function sendMessage(call: Call, at: At, out: Batch): void {
   }
   out.facts.push({
     type: 'RequestSent',
-    pair: { business: call.node, user: response.contacts?.[0]?.wa_id ?? recipientOf(request) },
+    pair: { business: businessOf(call, at), user: response.contacts?.[0]?.wa_id ?? recipientOf(request, at) },
     at: call.at,
     key: `api:request:${messageId}`,
     source: out.source,
@@ -112,10 +126,11 @@ function createTemplate(call: Call, at: At, out: Batch): void {
     out.ignored++;
     return;
   }
+  const business = businessOf(call, at);
   out.templates.add(template.name);
   out.facts.push({
     type: 'TemplateKnown',
-    business: call.node,
+    business,
     name: template.name,
     ...(template.language === undefined ? {} : { language: template.language }),
     at: call.at,
@@ -134,7 +149,7 @@ function startCall(call: Call, at: At, out: Batch): void {
   const callId = (response.calls[0] as { id: string }).id;
   out.facts.push({
     type: 'CallAttempted',
-    pair: { business: call.node, user: recipientOf(request) },
+    pair: { business: businessOf(call, at), user: recipientOf(request, at) },
     at: call.at,
     key: `api:call:${callId}`,
     source: out.source,
@@ -152,7 +167,7 @@ function changeSettings(call: Call, at: At, out: Batch): void {
   const enabled = callback === 'ENABLED';
   out.facts.push({
     type: 'CallbackSettingChanged',
-    business: call.node,
+    business: businessOf(call, at),
     enabled,
     at: call.at,
     key: `api:settings:${call.node}:${call.at}:callback-${enabled ? 'enabled' : 'disabled'}`,
@@ -165,15 +180,18 @@ function observePermission(call: Call, at: At, out: Batch): void {
   const phone = query.get('user_wa_id');
   const user = phone ? waId(phone) : query.get('recipient');
   if (!user) throw new Refusal(at('request', 'path'), 'needs user_wa_id or recipient in the query');
+  const problem = userIdProblem(user);
+  if (problem !== undefined) throw new Refusal(at('request', 'path'), `the user in the query: ${problem}`);
+  const business = businessOf(call, at);
   const body = check(callPermissionsResponse, call.responseBody, () => at('response', 'body'));
   const status = observedStatus(body);
   const expiresAt = body.permission.expiration_time;
   const usage = observedUsage(body);
   out.facts.push({
     type: 'PermissionObserved',
-    pair: { business: call.node, user },
+    pair: { business, user },
     at: call.at,
-    key: `observed:${call.node}:${user}:${call.at}`,
+    key: `observed:${business}:${user}:${call.at}`,
     source: out.source,
     status,
     ...(status !== 'temporary' || expiresAt === undefined ? {} : { expiresAt: toSeconds(expiresAt) }),

@@ -3,7 +3,7 @@
 // checks stay inline (no transforms) so zod's compiled fast path covers them.
 import { durationSeconds } from '@callpermit/core';
 import { z } from 'zod';
-import { id, instant, optionalId, seconds } from './wire.js';
+import { id, instant, optionalId, optionalUserId, seconds } from './wire.js';
 
 export const apiCallEntry = z.compile(
   z.object({
@@ -22,7 +22,7 @@ export const sendMessageRequest = z.compile(
   z
     .object({
       to: optionalId,
-      recipient: optionalId,
+      recipient: optionalUserId,
       type: z.string().optional(),
       interactive: z.object({ type: z.string().optional() }).optional(),
       template: z.object({ name: z.string() }).optional(),
@@ -33,7 +33,7 @@ export const sendMessageRequest = z.compile(
 /** `contacts[0].wa_id` is Meta's canonical id for the number sent to: the one its webhooks use. */
 export const sendMessageResponse = z.compile(
   z.object({
-    contacts: z.array(z.object({ wa_id: optionalId })).optional(),
+    contacts: z.array(z.object({ wa_id: optionalUserId })).optional(),
     messages: z.array(z.object({ id })).min(1, 'needs the sent message id (messages[0].id)'),
   }),
 );
@@ -50,7 +50,7 @@ export const createTemplateRequest = z.compile(
 /** POST /{phone_number_id}/calls: only `connect` starts a call (and names the user); others act on a call. */
 export const callRequest = z.compile(
   z
-    .object({ action: z.string(), to: optionalId, recipient: optionalId })
+    .object({ action: z.string(), to: optionalId, recipient: optionalUserId })
     .refine((b) => b.action !== 'connect' || hasRecipient(b), recipientRequired),
 );
 

@@ -1,17 +1,13 @@
-import type { Instant } from '@callpermit/core';
+import { type Instant, instantOrProblem, PLAUSIBLE_INSTANTS, secondsProblem } from '@callpermit/core';
 
-/**
- * Unix seconds from 1e11 on are year 5138 and later: such a number is a millisecond timestamp (or garbage),
- * and reading it as seconds would silently move facts millennia ahead, so it is refused.
- */
-const MAX_SECONDS = 1e11;
 const DIGITS = /^\d+$/;
 
-/** Non-negative whole seconds below MAX_SECONDS, or a reason why not. */
+/**
+ * The number as an instant in Unix seconds, or the reason it is not one: core's rule (a whole number of seconds
+ * within the plausible instants, PLAUSIBLE_INSTANTS), so a millisecond timestamp is refused as one here too.
+ */
 export function unixSeconds(value: number): Instant | string {
-  if (!Number.isInteger(value) || value < 0) return `${value} is not a whole, non-negative number of seconds`;
-  if (value >= MAX_SECONDS) return `${value} is too large for Unix seconds (milliseconds?)`;
-  return value;
+  return secondsProblem(value) ?? value;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -92,7 +88,11 @@ function isoSeconds(text: string): Instant | string {
   ) {
     return `${JSON.stringify(text)} is not a valid date-time`;
   }
-  return unixSeconds(daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset);
+  const seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
+  const { fromText, untilText } = PLAUSIBLE_INSTANTS;
+  return secondsProblem(seconds) === undefined
+    ? seconds
+    : `${JSON.stringify(text)} is outside the plausible instants (${fromText} to ${untilText})`;
 }
 
 /**
@@ -109,11 +109,12 @@ function daysFromCivil(year: number, month: number, day: number): number {
 }
 
 /**
- * ISO-8601 with any offset (`2026-01-01T09:30:00+01:00`, `…Z`, or a bare date, read as midnight UTC), or Unix
- * seconds as a number or a string of digits → Unix seconds (fractions of a second are dropped).
- * Throws an Error naming the value and the reason.
+ * ISO-8601 with any offset (`2026-01-01T09:30:00+01:00`, `…Z`, or a bare date, read as midnight UTC), Unix
+ * seconds as a number or a string of digits, or a Date → Unix seconds (fractions of a second are dropped).
+ * The instant must be plausible (core's PLAUSIBLE_INSTANTS: 2000 to 2100); a number of milliseconds is
+ * refused as such. Throws an Error naming the value and the reason.
  */
-export function parseInstant(text: string | number): Instant {
+export function parseInstant(text: string | number | Date): Instant {
   const result = instantOrReason(text);
   if (typeof result === 'string') throw new Error(`invalid instant: ${result}`);
   return result;
@@ -125,6 +126,8 @@ function parseText(text: string): Instant | string {
 }
 
 /** Same as parseInstant, returning the reason instead of throwing (for schema refinements). */
-export function instantOrReason(text: string | number): Instant | string {
-  return typeof text === 'number' ? unixSeconds(text) : parseText(text.trim());
+export function instantOrReason(text: unknown): Instant | string {
+  if (typeof text === 'string') return parseText(text.trim());
+  const result = instantOrProblem(text, '');
+  return typeof result === 'number' ? result : result.reason;
 }

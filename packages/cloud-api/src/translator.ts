@@ -1,4 +1,4 @@
-import type { SourceRef } from '@callpermit/core';
+import { MAX_REF_LENGTH, type SourceRef, textProblem } from '@callpermit/core';
 import { translateApiCall } from './apiCall.js';
 import type { Batch } from './batch.js';
 import { captureLine } from './captureLine.js';
@@ -31,8 +31,14 @@ export class Translator {
     return this.#templates;
   }
 
-  /** One capture line (raw text, see docs/capture-format.md). `ref` goes into each fact's source.ref. */
+  /**
+   * One capture line (raw text, see docs/capture-format.md). `ref` goes into each fact's source.ref.
+   * Like every method here, it never throws: whatever it is given, what cannot be read is a `rejected`
+   * outcome naming the path (or the argument: `ref`, `receivedAt`) and the reason.
+   */
   line(raw: string, ref: string): LineOutcome {
+    if (typeof raw !== 'string')
+      return { kind: 'rejected', path: '', reason: `expected a line of text, got ${typeof raw}` };
     let json: unknown;
     try {
       json = JSON.parse(raw);
@@ -40,6 +46,7 @@ export class Translator {
       return { kind: 'rejected', path: '', reason: `invalid JSON: ${(error as Error).message}` };
     }
     try {
+      checkRef(ref);
       const line = check(captureLine, json, '');
       if (line.kind === 'api_call') return this.#apiCall(json, ref);
       const receivedAt =
@@ -53,10 +60,16 @@ export class Translator {
     }
   }
 
-  /** A webhook body exactly as Meta POSTs it; `receivedAt` (Unix s) is the fallback instant for items without a timestamp. */
-  webhook(body: unknown, receivedAt: number | undefined, ref: string): LineOutcome {
+  /**
+   * A webhook body exactly as Meta POSTs it (parsed JSON). `receivedAt`, the fallback instant for items
+   * without a timestamp, is Unix seconds or a Date (or text, read as `parseInstant` reads it), checked as core
+   * checks instants: milliseconds are refused.
+   */
+  webhook(body: unknown, receivedAt: number | Date | undefined, ref: string): LineOutcome {
     try {
-      return this.#webhook(body, receivedAt, '', ref);
+      checkRef(ref);
+      const at = receivedAt === undefined ? undefined : readInstant(receivedAt, receivedAtArgument);
+      return this.#webhook(body, at, '', ref);
     } catch (error) {
       return refused(error);
     }
@@ -65,6 +78,7 @@ export class Translator {
   /** One logged Graph API call: {at, request:{method,path,body?}, response:{status, body?}}; `at` is ISO-8601 or Unix s. */
   apiCall(entry: unknown, ref: string): LineOutcome {
     try {
+      checkRef(ref);
       return this.#apiCall(entry, ref);
     } catch (error) {
       return refused(error);
@@ -89,9 +103,25 @@ export class Translator {
 }
 
 const receivedAtPath = () => 'received_at';
+const receivedAtArgument = () => 'receivedAt';
 
-/** A Refusal anywhere refuses the whole line (its facts are dropped with it); anything else is a bug. */
+/** `ref` becomes each fact's source.ref: text core stores (see MAX_REF_LENGTH). */
+function checkRef(ref: unknown): void {
+  const problem = textProblem(ref, MAX_REF_LENGTH, true);
+  if (problem !== undefined) throw new Refusal('ref', problem);
+}
+
+/** How a rejected outcome begins when reading the input threw (a getter, a proxy), not a Refusal. */
+export const UNEXPECTED = 'could not read the input: ';
+
+/**
+ * A Refusal anywhere refuses the whole line (its facts are dropped with it). Any other error (an object whose
+ * getter throws, or a bug of the translator) refuses the line too, with the error's message, rather than
+ * being thrown at the caller, who keeps the raw input as with any rejected one. The property tests check that
+ * JSON input never ends here.
+ */
 function refused(error: unknown): LineOutcome {
   if (error instanceof Refusal) return { kind: 'rejected', path: error.path, reason: error.reason };
-  throw error;
+  const message = error instanceof Error ? error.message : typeof error;
+  return { kind: 'rejected', path: '', reason: `${UNEXPECTED}${message}` };
 }

@@ -1,8 +1,8 @@
 // Meta's webhook bodies → facts. Every entry, change and item is visited (Meta batches them); fields and items
 // that mean nothing to the engine are counted as ignored, never dropped silently.
-import type { Pair } from '@callpermit/core';
+import { type Pair, userIdProblem } from '@callpermit/core';
 import { type Batch, instantOf, missingInstant } from './batch.js';
-import { check, joinPath } from './refusal.js';
+import { check, joinPath, Refusal } from './refusal.js';
 import {
   type AccountSettingsValue,
   accountSettingsValue,
@@ -173,7 +173,7 @@ function callsChange(value: CallsValue, receivedAt: number | undefined, path: Pa
     const c = calls[i] as CallEvent;
     // Only a connected call with start_time or end_time can do without its own or a received instant.
     const at = instantOf(c.timestamp, receivedAt);
-    callEvent(c, business, at, () => missingInstant(`${path()}.calls[${i}].timestamp`), out);
+    callEvent(c, business, at, () => `${path()}.calls[${i}]`, out);
   }
   for (let i = 0; i < statuses.length; i++) {
     const s = statuses[i] as CallStatus;
@@ -186,19 +186,20 @@ function callsChange(value: CallsValue, receivedAt: number | undefined, path: Pa
   }
 }
 
-function callEvent(
-  c: CallEvent,
-  business: string,
-  at: number | undefined,
-  missing: () => never,
-  out: Batch,
-): void {
+function callEvent(c: CallEvent, business: string, at: number | undefined, itemPath: Path, out: Batch): void {
   if (!PAIR_CALL_EVENTS.has(c.event)) {
     out.ignored++;
     return;
   }
+  const missing = () => missingInstant(`${itemPath()}.timestamp`);
   const userInitiated = c.direction === 'USER_INITIATED';
   const user = userInitiated ? either(c.from, c.from_user_id) : either(c.to, c.to_user_id);
+  // from_user_id and to_user_id are checked by the schema; from and to only here, where one is the user's.
+  const side = userInitiated ? 'from' : 'to';
+  if (user === c[side]) {
+    const problem = userIdProblem(user);
+    if (problem !== undefined) throw new Refusal(`${itemPath()}.${side}`, problem);
+  }
   const pair: Pair = { business, user };
   const source = out.source;
   if (c.event === 'connect') {

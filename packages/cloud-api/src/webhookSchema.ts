@@ -3,7 +3,7 @@
 // validation cheaper than looseObject's). Refinements state what Meta guarantees and the mapping relies on:
 // who the user is, and what a call event needs.
 import { z } from 'zod';
-import { id, optionalId, seconds } from './wire.js';
+import { businessId, duration, id, optionalId, optionalUserId, seconds } from './wire.js';
 
 export const webhookBody = z.compile(
   z.object({
@@ -12,7 +12,7 @@ export const webhookBody = z.compile(
   }),
 );
 
-const metadata = z.object({ phone_number_id: id });
+const metadata = z.object({ phone_number_id: businessId });
 const errors = z.array(z.object({ code: z.number().int().optional() })).optional();
 
 /** A message status (`field: messages`): what happened to a message the business sent. */
@@ -21,8 +21,8 @@ const messageStatus = z
     id,
     status: z.string(),
     timestamp: seconds.optional(),
-    recipient_id: optionalId,
-    recipient_user_id: optionalId,
+    recipient_id: optionalUserId,
+    recipient_user_id: optionalUserId,
     errors,
   })
   .refine((s) => s.recipient_id !== undefined || s.recipient_user_id !== undefined, {
@@ -46,8 +46,8 @@ export type PermissionReply = z.output<typeof permissionReply>;
 const inboundMessage = z
   .object({
     id,
-    from: optionalId,
-    from_user_id: optionalId,
+    from: optionalUserId,
+    from_user_id: optionalUserId,
     timestamp: seconds.optional(),
     context: z.object({ id: optionalId }).optional(),
     interactive: z
@@ -82,14 +82,15 @@ const callEvent = z
     id,
     event: z.string(),
     direction: z.enum(['USER_INITIATED', 'BUSINESS_INITIATED']).optional(),
+    // One of from and to is the business's display number: the user's side is checked where it is read.
     from: optionalId,
     to: optionalId,
-    from_user_id: optionalId,
-    to_user_id: optionalId,
+    from_user_id: optionalUserId,
+    to_user_id: optionalUserId,
     timestamp: seconds.optional(),
     start_time: seconds.optional(),
     end_time: seconds.optional(),
-    duration: seconds.optional(),
+    duration: duration.optional(),
   })
   // The user is the caller of a user-initiated call and the callee of a business-initiated one.
   .refine((c) => !PAIR_CALL_EVENTS.has(c.event) || c.direction !== undefined, {
@@ -112,8 +113,8 @@ const callStatus = z
     id,
     status: z.string(),
     timestamp: seconds.optional(),
-    recipient_id: optionalId,
-    recipient_user_id: optionalId,
+    recipient_id: optionalUserId,
+    recipient_user_id: optionalUserId,
   })
   .refine((s) => s.recipient_id !== undefined || s.recipient_user_id !== undefined, {
     path: ['recipient_id'],
@@ -139,10 +140,10 @@ export const accountSettingsValue = z.compile(
   z
     .object({
       timestamp: seconds.optional(),
-      metadata: z.object({ phone_number_id: optionalId }).optional(),
+      metadata: z.object({ phone_number_id: businessId.optional() }).optional(),
       phone_number_settings: z
         .object({
-          phone_number_id: optionalId,
+          phone_number_id: businessId.optional(),
           calling: z
             .object({ callback_permission_status: z.enum(['ENABLED', 'DISABLED']).optional() })
             .optional(),

@@ -1,5 +1,7 @@
 // The public surface of @callpermit/core: the domain (facts, commands, rules, views), the two lifecycle
 // machines, policy, and the engine with its storage port. Nothing here reads a clock or does I/O.
+
+export { checkCommand, commandProblem } from './domain/commandCheck.js';
 export type {
   Command,
   ErrorCode as ErrorCodeValue,
@@ -10,9 +12,29 @@ export type {
 export { ErrorCode } from './domain/commands.js';
 export { type Decision, decide } from './domain/decide.js';
 export { applyFact, evolve, fold } from './domain/evolve.js';
+export { factProblem, sourceProblem } from './domain/factCheck.js';
 export * from './domain/facts.js';
+export {
+  businessIdProblem,
+  MAX_ID_LENGTH,
+  MAX_KEY_LENGTH,
+  MAX_REF_LENGTH,
+  pairProblem,
+  textProblem,
+  userIdProblem,
+} from './domain/identity.js';
+export {
+  type InstantInput,
+  instantOrProblem,
+  instantProblem,
+  PLAUSIBLE_INSTANTS,
+  secondsProblem,
+  toInstant,
+} from './domain/instant.js';
+export { type InputProblem, InvalidInput } from './domain/invalidInput.js';
 export { businessStreamId, type Pair, pairStreamId, parseStreamId } from './domain/pair.js';
 export { type PermissionStatus, permissionAt, type RuleEnv } from './domain/rules.js';
+export { sameFact } from './domain/sameFact.js';
 export * from './domain/state.js';
 export { durationSeconds, type Instant, isoDuration } from './domain/time.js';
 export {
@@ -28,6 +50,7 @@ export {
   Engine,
   type EngineOptions,
   type ExecuteResult,
+  type FactConflict,
   type IngestOptions,
   type IngestReads,
   type IngestResult,

@@ -5,24 +5,34 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+const IMPORT_NODE = /(from|import|require)\s*\(?\s*['"]node:/;
 const FORBIDDEN: readonly [RegExp, string][] = [
-  [/\bDate\b/, 'Date (a clock)'],
+  // A Date handed in may be read (`instanceof Date`, its type); making one or asking it the time may not.
+  [/\bDate\s*\.\s*now\b|\bnew\s+Date\b|(?<![\w.$])Date\s*\(/, 'Date (a clock)'],
   [/\bMath\.random\b/, 'Math.random'],
   [/\bperformance\b/, 'performance (a clock)'],
   [/\bprocess\b/, 'process'],
   [/\bset(Timeout|Interval|Immediate)\b/, 'timers'],
-  [/(from|import|require)\s*\(?\s*['"]node:/, 'a node: import'],
+  [IMPORT_NODE, 'a node: import'],
   [/\bcreateActor\b/, 'createActor (xstate actors run effects; core uses the pure transition())'],
 ];
 
 /** Source without comments, so a comment may name what the code must not use. */
-function code(text: string): string {
+function withoutComments(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
 }
 
+/** Code without its quoted strings, so a message may name it too (module names are quoted: imports keep them). */
+function withoutStrings(text: string): string {
+  return text.replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g, "''");
+}
+
 function violations(text: string): string[] {
-  const body = code(text);
-  return FORBIDDEN.filter(([pattern]) => pattern.test(body)).map(([, what]) => what);
+  const code = withoutComments(text);
+  const bare = withoutStrings(code);
+  return FORBIDDEN.filter(([pattern]) => pattern.test(pattern === IMPORT_NODE ? code : bare)).map(
+    ([, what]) => what,
+  );
 }
 
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -50,6 +60,9 @@ describe('core is pure', () => {
 
   it('the scan finds each forbidden use (and ignores comments)', () => {
     expect(violations('const t = Date.now();')).toEqual(['Date (a clock)']);
+    expect(violations('const t = new Date();')).toEqual(['Date (a clock)']);
+    expect(violations('const text = Date();')).toEqual(['Date (a clock)']);
+    expect(violations('const ok = (v: unknown): v is Date => v instanceof Date;')).toEqual([]);
     expect(violations("import { readFile } from 'node:fs';")).toEqual(['a node: import']);
     expect(violations("const fs = await import('node:fs');")).toEqual(['a node: import']);
     expect(violations('const id = Math.random();')).toEqual(['Math.random']);
@@ -60,5 +73,6 @@ describe('core is pure', () => {
       'createActor (xstate actors run effects; core uses the pure transition())',
     ]);
     expect(violations('// Date.now() is not allowed\n/* process */ const x = 1;')).toEqual([]);
+    expect(violations("const hint = 'milliseconds (Date.now()?)';")).toEqual([]);
   });
 });

@@ -127,6 +127,15 @@ export class SqlFactStore implements FactStore {
     return new Set(rows.map((r) => r.key));
   }
 
+  async factsByKey(keys: readonly string[]): Promise<ReadonlyMap<string, Fact>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.client.query<{ key: string; data: Fact }>(
+      'select key, data from facts where key = any($1::text[])',
+      [textArrayParam(keys)],
+    );
+    return new Map(rows.map((r) => [r.key, r.data]));
+  }
+
   async heads(
     streams: readonly string[],
     cached: ReadonlyMap<string, StoredHead> = new Map(),

@@ -73,7 +73,14 @@ function busiestWindow(instants: readonly number[], seconds: number): number {
 describeWithPostgres('two processes against one PostgreSQL', (newDatabase) => {
   it('500 interleaved commands never exceed a limit, and every accepted command is in the log', async () => {
     const databaseUrl = await newDatabase();
-    const base = { databaseUrl, business: 'b-race', phases: 25, commandsPerPhase: 10, users: 3, t0: T0 };
+    const base = {
+      databaseUrl,
+      business: '109876543299999',
+      phases: 25,
+      commandsPerPhase: 10,
+      users: 3,
+      t0: T0,
+    };
     const plans: ContenderPlan[] = [0, 1].map((w) => ({ ...base, worker: w }));
     // Migrate once up front so the workers race on commands, not on creating tables.
     await (await openStore({ databaseUrl })).close();

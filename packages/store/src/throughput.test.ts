@@ -18,7 +18,7 @@ const PER_STREAM = 10;
 
 /** 1,000 facts over 100 pair streams, each stream's commit carrying its folded state, as the Engine makes it. */
 function batchOfCommits(): StreamCommit[] {
-  const business = uniqueBusiness('bench');
+  const business = uniqueBusiness();
   const env = { policyAt: policyFor(defaultPolicyBook, business), callbackEnabledAt: () => false };
   return Array.from({ length: STREAMS }, (_, s) => {
     const pair = { business, user: `4477009${String(s).padStart(5, '0')}` };

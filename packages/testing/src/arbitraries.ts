@@ -95,3 +95,13 @@ export {
   pairFactArb,
   policyArb,
 } from '../../core/src/test/arbitraries.js';
+
+// Inputs that cannot be meant (a valid command or fact with one field broken, instants in the wrong unit),
+// with the field an entry point must name: for property tests of any boundary in front of the engine.
+export {
+  badInstantArg,
+  commandArb,
+  type Malformed,
+  malformedCommandArb,
+  malformedFactArb,
+} from '../../core/src/test/malformed.js';

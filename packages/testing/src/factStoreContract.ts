@@ -522,6 +522,56 @@ export function factStoreContract(
         expect(staleOf(folded)).toBeNull();
       });
 
+      it('factsByKey hands back the fact stored under each known key, as stored, and nothing for unknown keys', async () => {
+        const pair = uniquePair();
+        const f = factsFor(pair);
+        const stream = pairStreamId(pair);
+        const observed: PairFact = {
+          type: 'PermissionObserved',
+          pair,
+          at: T0 + 10,
+          key: `${stream}:observed`,
+          source: { kind: 'api_call', ref: 'capture.ndjson:7' },
+          status: 'temporary',
+          expiresAt: T0 + 7 * DAY,
+          usage: [
+            { action: 'start_call', periodSeconds: DAY, maxAllowed: 100, currentUsage: 3 },
+            {
+              action: 'send_call_permission_request',
+              periodSeconds: 7 * DAY,
+              maxAllowed: 2,
+              currentUsage: 1,
+            },
+          ],
+        };
+        const facts = [f.granted(T0, { permanent: true }), observed];
+        const setting = callbackChanged(pair.business, T0 + 20, true);
+        await store.commit([
+          pairCommit(pair, 0, facts),
+          {
+            stream: businessStreamId(pair.business),
+            expectedVersion: 0,
+            facts: [setting],
+            state: null,
+            checkpoints: [],
+          },
+        ]);
+        const found = await store.factsByKey([
+          observed.key,
+          'no-such-key',
+          setting.key,
+          facts[0]?.key as string,
+        ]);
+        expect(found).toEqual(
+          new Map<string, Fact>([
+            [observed.key, observed],
+            [setting.key, setting],
+            [facts[0]?.key as string, facts[0] as Fact],
+          ]),
+        );
+        expect(await store.factsByKey([])).toEqual(new Map());
+      });
+
       it('readAll returns the log in commit order, each fact once, with its stream and version', async () => {
         const a = uniquePair();
         const b = uniquePair();
@@ -566,19 +616,21 @@ export function factStoreContract(
         ];
         const engine = new Engine(store);
         const first = await engine.ingest([facts[2], facts[0], facts[2]] as PairFact[]);
-        expect(first).toEqual({ applied: 2, duplicates: 1, rejected: [], known: new Set() });
+        expect(first).toEqual({ applied: 2, duplicates: 1, rejected: [], conflicts: [], known: new Set() });
         const second = await engine.ingest(facts);
         const keys = (list: Fact[]) => new Set(list.map((x) => x.key));
         expect(second).toEqual({
           applied: 3,
           duplicates: 2,
           rejected: [],
+          conflicts: [],
           known: keys([facts[0], facts[2]] as Fact[]),
         });
         expect(await new Engine(store).ingest(facts)).toEqual({
           applied: 0,
           duplicates: 5,
           rejected: [],
+          conflicts: [],
           known: keys(facts),
         });
         expect(await store.factsOf(pairStreamId(pair))).toEqual([...facts].sort(compareFacts));
@@ -587,6 +639,65 @@ export function factStoreContract(
           status: 'temporary',
           expiration_time: T0 + 60 + 7 * DAY,
         });
+      });
+
+      it('a known key with other content is a conflict: reported with both facts, neither stored nor applied', async () => {
+        const pair = uniquePair();
+        const f = factsFor(pair);
+        const stream = pairStreamId(pair);
+        const engine = new Engine(store);
+        const granted = f.granted(T0, { permanent: true });
+        await engine.ingest([granted]);
+        // The same fact delivered again from elsewhere (another webhook, another capture line): a duplicate.
+        const redelivered: Fact = { ...granted, source: { kind: 'webhook', ref: 'redelivery' } };
+        // The same key saying something else: a temporary grant instead of a permanent one.
+        const changed: Fact = { ...granted, permanent: false, expiresAt: T0 + DAY } as Fact;
+        // Two facts of one call with one key and different content: the first is taken, the second conflicts.
+        const message = f.userMessaged(T0 + 5, 'm1');
+        const otherMessage: Fact = { ...message, messageId: 'm2' } as Fact;
+        const result = await engine.ingest([redelivered, changed, message, otherMessage]);
+        expect(result.applied).toBe(1);
+        expect(result.duplicates).toBe(1);
+        expect(result.rejected).toEqual([]);
+        expect(result.known).toEqual(new Set([granted.key]));
+        expect(result.conflicts).toHaveLength(2);
+        expect(result.conflicts).toContainEqual({ key: granted.key, stored: granted, given: changed });
+        expect(result.conflicts).toContainEqual({ key: message.key, stored: message, given: otherMessage });
+        expect(await store.factsOf(stream)).toEqual([granted, message]);
+        expect((await engine.callPermissions(pair, T0 + 2 * DAY)).permission).toEqual({
+          status: 'permanent',
+        });
+        // Another engine (no cache) sees the same: the conflict is reported again, and still not stored.
+        const again = await new Engine(store).ingest([changed]);
+        expect(again).toMatchObject({
+          applied: 0,
+          duplicates: 0,
+          conflicts: [{ key: granted.key, given: changed }],
+        });
+        expect(await store.factsOf(stream)).toEqual([granted, message]);
+      });
+
+      it('whatever the boundary accepts, the store holds as given: odd ids, a BSUID, the longest key, a Date', async () => {
+        const business = uniqueBusiness();
+        const user = 'US.ENT.13491208655302741918';
+        const pair = { business, user };
+        const odd = `wamid.'quote' "double" \\back\\slash é 𝄞 ${'x'.repeat(200)}`;
+        const key = `${business}:${'k'.repeat(1024 - business.length - 1)}`;
+        const engine = new Engine(store);
+        const given = [
+          { ...factsFor(pair).userMessaged(T0, odd), key },
+          factsFor(pair).granted(T0 + 1, { permanent: true }),
+        ];
+        expect(await engine.ingest(given)).toMatchObject({ applied: 2, rejected: [] });
+        const decided = await engine.execute(
+          { type: 'StartCall', pair, callId: odd },
+          new Date((T0 + 2) * 1000),
+        );
+        expect(decided).toMatchObject({ ok: true, at: T0 + 2 });
+        const stored = await store.factsOf(pairStreamId(pair));
+        expect(stored.slice(0, 2)).toEqual(given);
+        expect(stored[2]).toMatchObject({ type: 'CallAttempted', pair, callId: odd, at: T0 + 2 });
+        expect((await store.factsByKey([key])).get(key)).toEqual(given[0]);
       });
 
       it('a late fact re-folds from the checkpoint before it, and every checkpoint stays a fold of its prefix', async () => {

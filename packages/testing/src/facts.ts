@@ -14,16 +14,17 @@ export const DAY = 86_400;
 
 export const testSource: SourceRef = { kind: 'test', ref: 'callpermit-testing' };
 
-const runNonce = Math.random().toString(36).slice(2, 8);
+const runNonce = String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
 let counter = 0;
 
 /**
  * A business id no other test uses, so tests can share one store (a database is slow to start) and still
- * never see each other's streams or keys.
+ * never see each other's streams or keys. Digits, as Meta's phone-number ids are (core refuses other shapes):
+ * 9, a random number per test process, then a counter.
  */
-export function uniqueBusiness(label = 'b'): string {
+export function uniqueBusiness(): string {
   counter += 1;
-  return `${label}-${runNonce}-${counter}`;
+  return `9${runNonce}${String(counter).padStart(6, '0')}`;
 }
 
 export function uniquePair(user = '447700900001'): Pair {

@@ -1,8 +1,10 @@
 // @callpermit/testing: the FactStore contract suite every store runs, fact builders and fast-check
 // arbitraries for histories.
 export {
+  badInstantArg,
   batches,
   callbackChangeArb,
+  commandArb,
   factHistoryArb,
   type HistoryOptions,
   type HistoryStep,
@@ -10,6 +12,9 @@ export {
   historySteps,
   type InstantOptions,
   instantArb,
+  type Malformed,
+  malformedCommandArb,
+  malformedFactArb,
   pairArb,
   pairFactArb,
   policyArb,

@@ -400,6 +400,18 @@ describe('callpermit: bad input and bad invocations', () => {
       ['requests', '--from', 'x', '--business', BUSINESS, '--user', USER, '--at', 'yesterday-ish'],
       /--at "yesterday-ish"/,
     ],
+    [
+      ['state', '--from', 'x', '--business', BUSINESS, '--user', '+44 7700 900123'],
+      /callpermit: --user "\+44 7700 900123": .* a wa_id is digits only/,
+    ],
+    [
+      ['state', '--from', 'x', '--business', 'acme', '--user', USER],
+      /callpermit: --business "acme": .*digits only/,
+    ],
+    [
+      ['state', '--from', 'x', '--business', BUSINESS, '--user', USER, '--at', '1767168000000'],
+      /callpermit: --at "1767168000000": .*looks like milliseconds/,
+    ],
   ])('%j fails with one clear line', async (args, message) => {
     const run = await cli(args);
     expect(run.code).toBe(1);

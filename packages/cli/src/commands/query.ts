@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Pair, PairState } from '@callpermit/core';
+import { type Pair, type PairState, pairProblem } from '@callpermit/core';
 import { DATABASE_URL_ENV, defaultDataDir } from '@callpermit/store';
 import { Command } from 'commander';
 import { CliFailure } from '../failure.js';
@@ -50,6 +50,13 @@ export async function runQuery(
 ): Promise<void> {
   const at = instantOption(options.at, io.now);
   const pair = { business: options.business, user: options.user };
+  const problem = pairProblem(pair);
+  if (problem !== undefined) {
+    const flag = problem.field === 'pair.business' ? '--business' : '--user';
+    throw new CliFailure(
+      `${flag} ${JSON.stringify(options[flag === '--business' ? 'business' : 'user'])}: ${problem.reason}`,
+    );
+  }
   const history = await openHistory(options, pair, io);
   try {
     io.stdout(JSON.stringify(await answer(history, pair, at), null, 2));

@@ -128,4 +128,38 @@ describe('callpermit replay into the embedded store (PGlite)', () => {
     expect(run.code).toBe(0);
     expect(existsSync(`${clean}.rejects.ndjson`)).toBe(false);
   });
+
+  it('a line whose fact has a known key with other content is rejected as a conflict; the first version stays', async () => {
+    const conflictDb = dbDir();
+    // Two deliveries of reply wamid.C with different content: a permanent grant, then a decline.
+    const first = reply('wamid.C', T0, { response: 'accept', permanent: true, source: 'user_action' });
+    const second = reply('wamid.C', T0, { response: 'reject', context: 'wamid.REQ', source: 'user_action' });
+    const conflicting = captureFile([first, second]);
+    const run = await cli(['replay', conflicting, '--db', conflictDb, '--json']);
+    expect(run.code).toBe(3);
+    expect(run.json()).toMatchObject({ lines: 2, applied: 1, rejected: 1 });
+    expect(run.stderr).toContain(
+      `${conflicting}:2: conflict: the log holds key "reply:wamid.C" with other content`,
+    );
+    const [rejected] = readFileSync(`${conflicting}.rejects.ndjson`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rejected).toMatchObject({ line: 2, raw: second });
+    expect(rejected.reason).toMatch(
+      /stored \{"type":"PermissionGranted".*given \{"type":"PermissionDeclined"/,
+    );
+    const state = await cli([
+      'state',
+      '--db',
+      conflictDb,
+      '--business',
+      BUSINESS,
+      '--user',
+      USER,
+      '--at',
+      at,
+    ]);
+    expect((state.json() as { permission: unknown }).permission).toEqual({ status: 'permanent' });
+  });
 });

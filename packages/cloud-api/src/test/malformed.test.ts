@@ -31,7 +31,7 @@ describe('malformed input is refused with the JSON path and the reason', () => {
     expect(new Translator().webhook(body, undefined, 'w')).toEqual({
       kind: 'rejected',
       path: 'entry[0].changes[1].value.statuses[0].timestamp',
-      reason: 'expected Unix seconds: digits only, at most 11 (more would be milliseconds)',
+      reason: 'expected Unix seconds: digits only',
     });
   });
 
@@ -40,19 +40,25 @@ describe('malformed input is refused with the JSON path and the reason', () => {
       'a millisecond timestamp',
       { timestamp: '1767168000000' },
       'statuses[0].timestamp',
-      'expected Unix seconds: digits only, at most 11 (more would be milliseconds)',
+      '1767168000000 looks like milliseconds (Date.now()?): give Unix seconds (Math.floor(ms / 1000)) or a Date',
     ],
     [
       'a millisecond number',
       { timestamp: 1767168000000 },
       'statuses[0].timestamp',
-      'expected Unix seconds, not milliseconds',
+      '1767168000000 looks like milliseconds (Date.now()?): give Unix seconds (Math.floor(ms / 1000)) or a Date',
     ],
     [
       'a fractional number',
       { timestamp: 1767168000.5 },
       'statuses[0].timestamp',
-      'expected whole Unix seconds',
+      '1767168000.5 is not a whole number of seconds: round it down (Math.floor) or give a Date',
+    ],
+    [
+      'a timestamp of 1970',
+      { timestamp: '12345' },
+      'statuses[0].timestamp',
+      '12345 is before 2000-01-01T00:00:00Z: not a plausible instant in Unix seconds',
     ],
     [
       'a boolean timestamp',
@@ -66,7 +72,13 @@ describe('malformed input is refused with the JSON path and the reason', () => {
       'statuses[0].recipient_id',
       'needs recipient_id or recipient_user_id',
     ],
-    ['an empty id', { id: '' }, 'statuses[0].id', 'must not be empty'],
+    ['an empty id', { id: '' }, 'statuses[0].id', 'empty'],
+    [
+      'a recipient written as a phone number',
+      { recipient_id: '+44 7700 900123' },
+      'statuses[0].recipient_id',
+      'the text "+44 7700 900123" is a phone number as people write it: a wa_id is digits only (no +, spaces or punctuation)',
+    ],
   ])('a status with %s', (_, patch, path, reason) => {
     const item = { ...status(REQUEST_ID, 'sent', T), ...patch };
     expect(new Translator().webhook(messagesWebhook({ statuses: [item] }), undefined, 'w')).toEqual({

@@ -191,7 +191,12 @@ const expected: Record<string, { feed: Feed; outcome: (file: string) => unknown 
   },
   'gokapso__whatsapp-cloud-api-js/call_permissions.get.response.temporary.mock.json': {
     feed: 'get',
-    outcome: (file) => observed(file, { status: 'temporary', expiresAt: 12345 }),
+    // A mock's expiration_time of 12345 (1970) is no instant Meta would send: refused, not stored as an expiry.
+    outcome: () => ({
+      kind: 'rejected',
+      path: 'response.body.permission.expiration_time',
+      reason: '12345 is before 2000-01-01T00:00:00Z: not a plausible instant in Unix seconds',
+    }),
   },
   // Kapso's non-standard body puts the number in action.parameters instead of `to`: refused.
   'gokapso__whatsapp-cloud-api-js/send.call_permission_request.expected_body.partial.json': {

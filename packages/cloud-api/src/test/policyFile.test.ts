@@ -88,11 +88,13 @@ describe('the policy file', () => {
       path: '',
       reason: 'unknown key "temporary_grant_hours"',
     });
-    expect(refusal({ businesses: { [SANDBOX]: { eras: [{ effective_from: 0, maxAllowed: 1 }] } } })).toEqual({
+    expect(
+      refusal({ businesses: { [SANDBOX]: { eras: [{ effective_from: '2026-01-01', maxAllowed: 1 }] } } }),
+    ).toEqual({
       path: `businesses["${SANDBOX}"].eras[0]`,
       reason: 'unknown key "maxAllowed"',
     });
-    expect(refusal({ eras: [{ effective_from: 0, businesses: {} }] })).toEqual({
+    expect(refusal({ eras: [{ effective_from: '2026-01-01', businesses: {} }] })).toEqual({
       path: 'eras[0]',
       reason: 'unknown key "businesses"',
     });

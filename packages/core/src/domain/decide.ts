@@ -1,6 +1,10 @@
+import { checkCommand } from './commandCheck.js';
 import type { Command, Refusal } from './commands.js';
 import { ErrorCode } from './commands.js';
+import { sourceProblem } from './factCheck.js';
 import type { PairFact, SourceRef } from './facts.js';
+import { type InstantInput, toInstant } from './instant.js';
+import { InvalidInput, shown } from './invalidInput.js';
 import { pairStreamId } from './pair.js';
 import {
   callLimitUse,
@@ -76,9 +80,33 @@ export function callRefusal(state: PairState, at: Instant, env: RuleEnv): Decisi
 
 /**
  * The Decider's `decide`: the facts to record for a command at `at`, or a refusal with Meta's error code and
- * the instant it would be allowed. `state` must be folded from the pair's facts up to `at`.
+ * the instant it would be allowed. `state` must be folded from the pair's facts up to `at`. The command, the
+ * instant (Unix seconds or a Date) and the source are checked first: an input that cannot be meant is an
+ * InvalidInput naming the field, as is a state folded for another pair.
  */
 export function decide(
+  state: PairState,
+  command: Command,
+  at: InstantInput,
+  env: RuleEnv,
+  source?: SourceRef,
+): Decision {
+  const checked = checkCommand(command);
+  const instant = toInstant(at, 'at');
+  if (source !== undefined) {
+    const problem = sourceProblem(source);
+    if (problem !== undefined) throw new InvalidInput(problem);
+  }
+  if (state?.business !== checked.pair.business || state.user !== checked.pair.user)
+    throw new InvalidInput({
+      field: 'state',
+      reason: `folded for ${state ? pairStreamId(state) : shown(state)}, not for the command's pair ${pairStreamId(checked.pair)}`,
+    });
+  return decision(state, checked, instant, env, source);
+}
+
+/** `decide` for a command and instant the engine has checked already. */
+export function decision(
   state: PairState,
   command: Command,
   at: Instant,
@@ -86,6 +114,8 @@ export function decide(
   source?: SourceRef,
 ): Decision {
   const src = source ?? { kind: 'command', ref: command.type };
+  // A pair of its own: the command's object may carry more than the two ids, and the fact is stored whole.
+  const pair = { business: command.pair.business, user: command.pair.user };
   switch (command.type) {
     case 'SendPermissionRequest':
       return (
@@ -94,7 +124,7 @@ export function decide(
           facts: [
             {
               type: 'RequestSent',
-              pair: command.pair,
+              pair,
               at,
               key: commandFactKey(command),
               source: src,
@@ -112,7 +142,7 @@ export function decide(
           facts: [
             {
               type: 'CallAttempted',
-              pair: command.pair,
+              pair,
               at,
               key: commandFactKey(command),
               source: src,

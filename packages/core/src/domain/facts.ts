@@ -167,23 +167,6 @@ const RANK: Record<FactType, number> = {
   PermissionObserved: 13,
 };
 
-/**
- * Why a fact handed to the engine cannot be applied (embedders build facts themselves): undefined when it
- * can. The fact's own fields are the translator's business; this checks what ordering and streams rely on.
- */
-export function factProblem(fact: Fact): string | undefined {
-  if (!Object.hasOwn(RANK, fact.type)) return `unknown fact type ${JSON.stringify(fact.type)}`;
-  if (typeof fact.at !== 'number' || !Number.isFinite(fact.at))
-    return `at: not an instant (${String(fact.at)})`;
-  if (typeof fact.key !== 'string' || fact.key === '') return 'key: missing';
-  const owner = isBusinessFact(fact) ? fact.business : fact.pair?.business;
-  if (typeof owner !== 'string' || owner === '' || owner.includes('/'))
-    return 'business: missing or malformed';
-  if (!isBusinessFact(fact) && (typeof fact.pair.user !== 'string' || fact.pair.user === ''))
-    return 'pair.user: missing';
-  return undefined;
-}
-
 export function factRank(type: FactType): number {
   return RANK[type];
 }

@@ -173,10 +173,10 @@ describe('a fact the engine cannot apply is refused with its reason, and the res
     };
     const result = await engine.ingest([good, noInstant, noKey, noUser]);
     expect(result.applied).toBe(1);
-    expect(result.rejected.map((r) => r.reason)).toEqual([
-      'at: not an instant (NaN)',
-      'key: missing',
-      'pair.user: missing',
+    expect(result.rejected.map((r) => `${r.field}: ${r.reason}`)).toEqual([
+      'at: NaN is not a finite number of seconds',
+      'key: empty',
+      'pair.user: empty',
     ]);
     expect((await engine.callPermissions(testPair, T0 + 10)).permission).toEqual({ status: 'permanent' });
   });
@@ -192,7 +192,7 @@ describe('ingest tells its caller what it read before it writes', () => {
     const late = facts.userMessaged({ at: T0 + 5, messageId: 'm0' });
     const bad = { ...facts.userMessaged({ at: T0 + 6, messageId: 'm3' }), key: '' };
     const events: string[] = [];
-    for (const method of ['knownKeys', 'heads', 'checkpointBefore', 'factsOf', 'commit'] as const) {
+    for (const method of ['factsByKey', 'heads', 'checkpointBefore', 'factsOf', 'commit'] as const) {
       const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
       (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
         events.push(method);
@@ -202,12 +202,12 @@ describe('ingest tells its caller what it read before it writes', () => {
     const result = await engine.ingest([held, late, bad], {
       onReads: ({ known, rejected }) => {
         events.push(
-          `reads: known ${[...known].join(',')}; refused ${rejected.map((r) => r.reason).join(',')}`,
+          `reads: known ${[...known].join(',')}; refused ${rejected.map((r) => `${r.field}: ${r.reason}`).join(',')}`,
         );
       },
     });
-    expect(events.slice(-2)).toEqual([`reads: known ${held.key}; refused key: missing`, 'commit']);
-    expect(events).toEqual(expect.arrayContaining(['knownKeys', 'heads', 'factsOf']));
+    expect(events.slice(-2)).toEqual([`reads: known ${held.key}; refused key: empty`, 'commit']);
+    expect(events).toEqual(expect.arrayContaining(['factsByKey', 'heads', 'factsOf']));
     expect(result).toMatchObject({ applied: 1, duplicates: 1 });
     expect((await engine.state(testPair, T0 + 30)).facts).toBe(3);
   });

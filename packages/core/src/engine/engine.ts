@@ -1,16 +1,21 @@
+import { checkCommand } from '../domain/commandCheck.js';
 import type { Command } from '../domain/commands.js';
-import { commandFactKey, type Decision, decide } from '../domain/decide.js';
+import { commandFactKey, type Decision, decision } from '../domain/decide.js';
 import { applyFact } from '../domain/evolve.js';
+import { factProblem } from '../domain/factCheck.js';
 import {
   type BusinessFact,
   compareFacts,
   type Fact,
-  factProblem,
   isBusinessFact,
   type PairFact,
 } from '../domain/facts.js';
+import { businessIdProblem, pairProblem } from '../domain/identity.js';
+import { type InstantInput, toInstant } from '../domain/instant.js';
+import { InvalidInput, shown } from '../domain/invalidInput.js';
 import { businessStreamId, type Pair, pairStreamId, parseStreamId } from '../domain/pair.js';
 import { businessRuleEnv, type RuleEnv } from '../domain/rules.js';
+import { sameFact } from '../domain/sameFact.js';
 import { clonePairState, type FoldPosition, initialPairState, type PairState } from '../domain/state.js';
 import type { Instant } from '../domain/time.js';
 import { type CallPermissionsView, callPermissions, type RequestView, requests } from '../domain/views.js';
@@ -40,24 +45,48 @@ export interface EngineOptions {
   readonly headCacheSize?: number;
 }
 
-/** A fact the engine could not apply, with the reason. Nothing is dropped silently. */
+/**
+ * A value handed to `ingest` that is not a fact core can store: `field` names what is wrong (`at`, `pair.user`,
+ * `usage[0].action`; '' for the value as a whole) and `reason` says why. Nothing is dropped silently.
+ */
 export interface RejectedFact {
+  /** What was given, as it was given (typed as a Fact for callers that built it as one). */
   readonly fact: Fact;
+  readonly field: string;
   readonly reason: string;
+}
+
+/**
+ * A fact whose idempotency key the log (or an earlier fact of the same call) holds with other content
+ * (anything but `source`): not the same fact delivered twice, so not a duplicate. It is not applied and not
+ * stored; `given` is handed back so the caller can keep it apart (the CLI reports the line, and its inbox
+ * keeps the body).
+ */
+export interface FactConflict {
+  readonly key: string;
+  /** The fact the log holds under the key, else the first fact of the same `ingest` call with it (applied). */
+  readonly stored: Fact;
+  readonly given: Fact;
 }
 
 export interface IngestResult {
   readonly applied: number;
+  /** Facts given again with the same key and the same content (source aside): applied once already. */
   readonly duplicates: number;
   readonly rejected: readonly RejectedFact[];
+  readonly conflicts: readonly FactConflict[];
   /** The keys among those given that the log already held: what a caller needs to tell duplicates apart. */
   readonly known: ReadonlySet<string>;
 }
 
-/** Which of the facts given to `ingest` the log held already, and which were refused: known before any fold. */
+/**
+ * Which of the facts given to `ingest` the log held already, which were refused and which conflict with the
+ * log: known before any fold.
+ */
 export interface IngestReads {
   readonly known: ReadonlySet<string>;
   readonly rejected: readonly RejectedFact[];
+  readonly conflicts: readonly FactConflict[];
 }
 
 export interface IngestOptions {
@@ -146,8 +175,15 @@ export class Engine {
     return engine;
   }
 
-  /** Records facts (any order, duplicates allowed): each applies at its own instant, and once. */
+  /**
+   * Records facts (any order, duplicates allowed): each applies at its own instant, and once. Each is checked
+   * first: a malformed one is rejected with the field and the reason, and one whose key the log holds with
+   * other content is a conflict; neither is stored, and the rest applies. A `facts` that is not an array is an
+   * InvalidInput.
+   */
   async ingest(facts: readonly Fact[], options: IngestOptions = {}): Promise<IngestResult> {
+    if (!Array.isArray(facts))
+      throw new InvalidInput({ field: 'facts', reason: `${shown(facts)} is not an array of facts` });
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.tryIngest(facts, options);
@@ -164,20 +200,35 @@ export class Engine {
 
   private async tryIngest(facts: readonly Fact[], options: IngestOptions): Promise<IngestResult> {
     const unique = new Map<string, Fact>();
+    /** Facts whose key came earlier in this call: duplicates or conflicts, once the log's facts are known. */
+    const again: Fact[] = [];
     const rejected: RejectedFact[] = [];
-    let duplicates = 0;
     for (const f of facts) {
       const problem = factProblem(f);
-      if (problem !== undefined) rejected.push({ fact: f, reason: problem });
-      else if (unique.has(f.key)) duplicates++;
+      if (problem !== undefined) rejected.push({ fact: f, field: problem.field, reason: problem.reason });
+      else if (unique.has(f.key)) again.push(f);
       else unique.set(f.key, f);
     }
-    const known = await this.store.knownKeys([...unique.keys()]);
-    duplicates += known.size;
-    const fresh = [...unique.values()].filter((f) => !known.has(f.key));
+    const stored = await this.store.factsByKey([...unique.keys()]);
+    const known = new Set(stored.keys());
+    const fresh: Fact[] = [];
+    const conflicts: FactConflict[] = [];
+    let duplicates = 0;
+    // A fact is compared with the log's fact of its key, else with the first of the call's.
+    const compare = (f: Fact, held: Fact) => {
+      if (sameFact(held, f)) duplicates++;
+      else conflicts.push({ key: f.key, stored: held, given: f });
+    };
+    for (const f of unique.values()) {
+      const held = stored.get(f.key);
+      if (held === undefined) fresh.push(f);
+      else compare(f, held);
+    }
+    for (const f of again) compare(f, stored.get(f.key) ?? (unique.get(f.key) as Fact));
+    const reads = { known, rejected, conflicts };
     if (fresh.length === 0) {
-      options.onReads?.({ known, rejected });
-      return { applied: 0, duplicates, rejected, known };
+      options.onReads?.(reads);
+      return { applied: 0, duplicates, ...reads };
     }
 
     const byStream = new Map<string, Fact[]>();
@@ -231,22 +282,26 @@ export class Engine {
         ),
       ),
     );
-    options.onReads?.({ known, rejected });
+    options.onReads?.(reads);
     for (const [i, [stream, list]] of pairs.entries()) {
       const env = envs.get(parseStreamId(stream).business) as RuleEnv;
       commits.push(this.foldOnto(stream, bases[i] as FoldBase, heads.get(stream), list as PairFact[], env));
     }
     await this.commit(commits, invalidations);
-    return { applied: fresh.length, duplicates, rejected, known };
+    return { applied: fresh.length, duplicates, ...reads };
   }
 
   /**
    * Decides a command and records its facts; retried on a concurrent append, so limits hold. Commands of a
    * pair never go back in time: one asked for before the pair's latest fact is decided, and recorded, at that
    * fact's instant (`ExecuteResult.at`), so it sees every fact already in the log and no later decision can
-   * be broken by it.
+   * be broken by it. `asked` is Unix seconds or a Date. A command or instant that cannot be meant (unknown
+   * type, missing id, a channel Meta does not have, milliseconds, text) is an InvalidInput naming the field,
+   * thrown before anything is read or stored; a refusal by Meta's rules is a Decision with `ok: false`.
    */
-  async execute(command: Command, asked: Instant): Promise<ExecuteResult> {
+  async execute(given: Command, when: InstantInput): Promise<ExecuteResult> {
+    const command = checkCommand(given);
+    const asked = toInstant(when, 'at');
     const stream = pairStreamId(command.pair);
     for (let attempt = 1; ; attempt++) {
       const key = commandFactKey(command);
@@ -258,12 +313,12 @@ export class Engine {
       const at = Math.max(asked, head?.state?.last?.at ?? asked);
       const env = await this.envFor(command.pair.business, heads.get(businessStream), []);
       const state = await this.stateAt(stream, command.pair, head, at, env, false);
-      const decision = decide(state, command, at, env);
-      if (!decision.ok || decision.facts.length === 0) return { ...decision, at };
+      const decided = decision(state, command, at, env);
+      if (!decided.ok || decided.facts.length === 0) return { ...decided, at };
       try {
-        const base = await this.foldBase(stream, head, decision.facts);
-        await this.commit([this.foldOnto(stream, base, head, decision.facts, env)]);
-        return { ...decision, at };
+        const base = await this.foldBase(stream, head, decided.facts);
+        await this.commit([this.foldOnto(stream, base, head, decided.facts, env)]);
+        return { ...decided, at };
       } catch (error) {
         if (
           !(error instanceof ConcurrencyError || error instanceof DuplicateFactError) ||
@@ -275,36 +330,46 @@ export class Engine {
     }
   }
 
-  /** The pair's state folded from every fact at or before `at`: the caller's own copy. */
-  async state(pair: Pair, at: Instant): Promise<PairState> {
+  /**
+   * The pair's state folded from every fact at or before `at`: the caller's own copy. Queries take `at` as
+   * Unix seconds or a Date, and check it and the pair as `execute` does (InvalidInput).
+   */
+  async state(pair: Pair, at: InstantInput): Promise<PairState> {
     return (await this.stateWithEnv(pair, at, true)).state;
   }
 
   /** Meta's `GET call_permissions` body for the pair at `at`. */
-  async callPermissions(pair: Pair, at: Instant): Promise<CallPermissionsView> {
-    const { state, env } = await this.stateWithEnv(pair, at, false);
-    return callPermissions(state, at, env);
+  async callPermissions(pair: Pair, at: InstantInput): Promise<CallPermissionsView> {
+    const { state, env, instant } = await this.stateWithEnv(pair, at, false);
+    return callPermissions(state, instant, env);
   }
 
-  async requests(pair: Pair, at: Instant): Promise<RequestView[]> {
-    return requests((await this.stateWithEnv(pair, at, false)).state, at);
+  /** The pair's permission request messages and their lifecycle at `at`. */
+  async requests(pair: Pair, at: InstantInput): Promise<RequestView[]> {
+    const { state, instant } = await this.stateWithEnv(pair, at, false);
+    return requests(state, instant);
   }
 
   /** The state and the rules' environment it was folded with, from one read of the two heads. */
   private async stateWithEnv(
     pair: Pair,
-    at: Instant,
+    given: InstantInput,
     copy: boolean,
-  ): Promise<{ state: PairState; env: RuleEnv }> {
+  ): Promise<{ state: PairState; env: RuleEnv; instant: Instant }> {
+    const problem = pairProblem(pair);
+    if (problem !== undefined) throw new InvalidInput(problem);
+    const at = toInstant(given, 'at');
     const stream = pairStreamId(pair);
     const businessStream = businessStreamId(pair.business);
     const heads = await this.heads([stream, businessStream]);
     const env = await this.envFor(pair.business, heads.get(businessStream), []);
-    return { state: await this.stateAt(stream, pair, heads.get(stream), at, env, copy), env };
+    return { state: await this.stateAt(stream, pair, heads.get(stream), at, env, copy), env, instant: at };
   }
 
   /** The rules' environment for a business: its policy and callback setting over time. */
   async ruleEnv(business: string): Promise<RuleEnv> {
+    const problem = businessIdProblem(business);
+    if (problem !== undefined) throw new InvalidInput({ field: 'business', reason: problem });
     const stream = businessStreamId(business);
     return this.envFor(business, (await this.heads([stream])).get(stream), []);
   }

@@ -32,7 +32,7 @@ interface MemoryStream {
 /** The in-memory store: for embedding and unit speed. Passes the same contract suite as the SQL stores. */
 export class MemoryFactStore implements FactStore {
   private readonly byStream = new Map<string, MemoryStream>();
-  private readonly keys = new Map<string, string>();
+  private readonly keys = new Map<string, Fact>();
   private position = 0;
   private revision = 0;
   private readonly log: RecordedFact[] = [];
@@ -41,6 +41,15 @@ export class MemoryFactStore implements FactStore {
     const known = new Set<string>();
     for (const key of keys) if (this.keys.has(key)) known.add(key);
     return known;
+  }
+
+  async factsByKey(keys: readonly string[]): Promise<ReadonlyMap<string, Fact>> {
+    const found = new Map<string, Fact>();
+    for (const key of keys) {
+      const fact = this.keys.get(key);
+      if (fact !== undefined) found.set(key, fact);
+    }
+    return found;
   }
 
   /** Heads are immutable objects here, replaced on every change: `cached` has nothing to save. */
@@ -114,7 +123,7 @@ export class MemoryFactStore implements FactStore {
         position: ++this.position,
         fact,
       };
-      this.keys.set(fact.key, c.stream);
+      this.keys.set(fact.key, fact);
       insertByFactOrder(s.facts, recorded);
       this.log.push(recorded);
     }

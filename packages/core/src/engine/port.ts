@@ -71,6 +71,12 @@ export interface FactStore {
   /** The idempotency keys among these that the log already holds. */
   knownKeys(keys: readonly string[]): Promise<ReadonlySet<string>>;
   /**
+   * The facts the log holds under these keys, by key (absent: no such key): the engine compares them with the
+   * facts given again, to tell a duplicate from a conflict. Facts come back as stored (JSON: no property set
+   * to `undefined`).
+   */
+  factsByKey(keys: readonly string[]): Promise<ReadonlyMap<string, Fact>>;
+  /**
    * The heads of these streams (absent: no such stream). A head in `cached` whose revision is still the
    * stored one comes back as that same object: the store need not read or decode its state again.
    */

@@ -1,4 +1,5 @@
 import { applyFact } from '../domain/evolve.js';
+import { factProblem } from '../domain/factCheck.js';
 import {
   type BusinessFact,
   compareFacts,
@@ -6,6 +7,7 @@ import {
   isBusinessFact,
   type PairFact,
 } from '../domain/facts.js';
+import { InvalidInput } from '../domain/invalidInput.js';
 import { businessRuleEnv, type CallbackChange, type RuleEnv } from '../domain/rules.js';
 import { clonePairState, initialPairState, type PairState } from '../domain/state.js';
 import type { Instant } from '../domain/time.js';
@@ -75,10 +77,13 @@ export class StreamingReplay {
    * Takes a fact. Duplicates are dropped when their bucket folds (a fact and its duplicate share key and
    * instant, so they wait in the same bucket). A fact behind the watermark is refused as too late: one
    * arriving that late is either new and out of order beyond the window, or a duplicate of a folded fact,
-   * which would change nothing.
+   * which would change nothing. A value that is not a well-formed fact (see `factProblem`) is an InvalidInput
+   * naming the field, thrown before anything is taken: the replay goes on with the next fact.
    */
   add(fact: Fact): StreamingOutcome {
     if (this.ended) throw new Error('StreamingReplay: states() ended the replay; it takes no more facts');
+    const problem = factProblem(fact);
+    if (problem !== undefined) throw new InvalidInput(problem);
     if (fact.at < this.watermark) return 'too_late';
     if (fact.at > this.newest) this.newest = fact.at;
     if (isBusinessFact(fact)) {

@@ -184,7 +184,7 @@ export function sqlStoreSuite(name: string, store: () => SqlStore): void {
           await inbox.record(facts.map((x, i) => line(x, i + 1)));
           return ingested;
         });
-        expect(result).toEqual({ applied: 2, duplicates: 0, rejected: [], known: new Set() });
+        expect(result).toEqual({ applied: 2, duplicates: 0, rejected: [], conflicts: [], known: new Set() });
         expect(await store().knownKeys(facts.map((x) => x.key))).toEqual(new Set(facts.map((x) => x.key)));
         expect(delta(await store().inbox.counts(), before).applied).toBe(2);
       });
