@@ -1,5 +1,7 @@
 // The public surface of @callpermit/core: the domain (facts, commands, rules, views), the two lifecycle
 // machines, policy, and the engine with its storage port. Nothing here reads a clock or does I/O.
+
+export { changeInstants } from './domain/changes.js';
 export type {
   Command,
   ErrorCode as ErrorCodeValue,
