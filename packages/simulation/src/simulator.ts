@@ -133,6 +133,8 @@ class Run {
   start: Instant = DEFAULT_START;
   /** The end of the previous step: relative times count from here, and time never goes back. */
   now: Instant = DEFAULT_START;
+  /** When the current step's latest repetition started. */
+  lastStart: Instant = DEFAULT_START;
   counter = 0;
   seenNotices = new Set<string>();
 
@@ -204,8 +206,9 @@ class Run {
   /** When step `index` (repetition `n`) happens. */
   instantOf(index: number, step: Step, n: number): Instant {
     if (n > 1) {
+      // Repetitions start `every` apart, and never before the previous one ended.
       const every = step.every === undefined ? DEFAULT_GAP : (parseDuration(step.every) as number);
-      return this.now + every;
+      return Math.max(this.lastStart + every, this.now);
     }
     if (step.at !== undefined && step.after !== undefined)
       this.fail(['steps', index], 'give at or after, not both');
@@ -229,6 +232,7 @@ class Run {
     let first: Instant | undefined;
     for (let n = 1; n <= times; n++) {
       const at = this.instantOf(index, step, n);
+      this.lastStart = at;
       first ??= at;
       const end = await this.perform(index, step, n, at, actions);
       this.now = Math.max(this.now, at, end);

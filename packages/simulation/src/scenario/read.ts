@@ -50,12 +50,14 @@ export function parseScenario(text: string, file: string): Scenario {
     }
     return { line: 1, column: 1 };
   };
-  const result = scenarioSchema.safeParse(doc.toJS());
+  const value: unknown = doc.toJS();
+  const result = scenarioSchema.safeParse(value);
   if (!result.success) {
     const issue = pickIssue(result.error.issues);
     const path = issue.path as PropertyKey[];
     const at = position(path);
-    throw new ScenarioError(file, at.line, at.column, fieldPath(path), describe(issue));
+    const missing = issue.code === 'invalid_type' && valueAt(value, path) === undefined;
+    throw new ScenarioError(file, at.line, at.column, fieldPath(path), missing ? 'missing' : describe(issue));
   }
   return { file, data: result.data, position };
 }
@@ -81,4 +83,13 @@ function describe(issue: Issue): string {
     return `unknown key${(issue.keys ?? []).length > 1 ? 's' : ''} ${keys}`;
   }
   return issue.message;
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
 }

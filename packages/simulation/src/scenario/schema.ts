@@ -75,7 +75,7 @@ const common = {
     .optional()
     .describe('when the step happens: this long after the previous step (default 1m)'),
   repeat: z.number().int().min(1).max(10000).optional().describe('do the step this many times'),
-  every: duration.optional().describe('between repetitions (default 1m)'),
+  every: duration.optional().describe('from the start of one repetition to the next (default 1m)'),
   note: z.string().optional().describe('shown in the report'),
   expect: expectationSchema.optional(),
 };
