@@ -5,6 +5,7 @@ import { replayCommand } from './commands/replay.js';
 import { requestsCommand } from './commands/requests.js';
 import { simulateCommand } from './commands/simulate.js';
 import { stateCommand } from './commands/state.js';
+import { timelineCommand } from './commands/timeline.js';
 import { CliFailure, Exit } from './failure.js';
 
 /** Builds the `callpermit` program. */
@@ -20,6 +21,7 @@ export function program(io: CliIo): Command {
     replayCommand(io),
     rebuildCommand(io),
     simulateCommand(io),
+    timelineCommand(io),
   ]) {
     root.addCommand(
       command.exitOverride().configureOutput({

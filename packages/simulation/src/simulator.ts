@@ -91,6 +91,8 @@ export interface Simulation {
   readonly badInput: readonly BadInput[];
   /** The engine holding the whole history, for queries at any instant (the timeline). */
   readonly engine: Engine;
+  /** The policy it ran under. */
+  readonly policy: PolicyBook;
   readonly passed: boolean;
 }
 
@@ -521,6 +523,7 @@ class Run {
       actions: this.actions,
       badInput: this.badInput,
       engine: this.engine,
+      policy: this.policy,
       passed: this.outcomes.every((o) => o.checks.every((c) => c.passed)),
     };
   }
