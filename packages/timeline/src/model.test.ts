@@ -63,7 +63,15 @@ describe('the timeline model', () => {
   it('a week: bands with the expiry, request bars, each call once with its outcome, notices, refusals', async () => {
     const h = await historyOf(1);
     const model = await buildTimeline({ engine: h.engine, pair, policy: h.policy, refusals: h.refusals });
-    expect(model.permission.map((b) => b.status)).toEqual(['none', 'temporary', 'none', 'permanent', 'none']);
+    expect(model.permission.map((b) => b.status)).toEqual([
+      'none',
+      'temporary',
+      'none',
+      'permanent',
+      'none',
+      'temporary',
+      'none',
+    ]);
     expect(model.requests.map((r) => [...r.segments.map((s) => s.state), r.ended?.state])).toEqual([
       ['sent', 'delivered', 'declined', 'superseded'],
       ['sent', 'delivered', 'accepted', 'expired'],
@@ -80,6 +88,8 @@ describe('the timeline model', () => {
       'auto_revoked',
       'reconsider_prompted',
     ]);
+    const expired = model.permission[5];
+    expect([expired?.expiresAt, expired?.to]).toEqual([T0 + 7 * 86400, T0 + 7 * 86400]);
     expect(model.refusals.map((r) => r.code)).toEqual([138009, 138006]);
     expect(model.usage.map((u) => `${u.action} ${u.period}`)).toEqual([
       'send_call_permission_request PT24H',

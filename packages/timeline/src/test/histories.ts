@@ -10,7 +10,7 @@ export interface History {
   readonly facts: Fact[];
 }
 
-/** One week starting at `start`: a declined request, an accepted one, calls of each outcome, a revoke. */
+/** One week from `start`: a declined request, an accepted one, calls of each outcome, a revoke, an expiry. */
 function week(start: number, n: number): { facts: Fact[]; refusals: RefusalMark[] } {
   const req = (k: string) => `wamid.W${n}${k}`;
   const call = (k: string) => `wacid.W${n}${k}`;
@@ -43,6 +43,8 @@ function week(start: number, n: number): { facts: Fact[]; refusals: RefusalMark[
   out.push(facts.callConnected({ at: t(4 * DAY), callId: call('U'), direction: 'user_initiated' }));
   out.push(facts.permissionGranted({ at: t(5 * DAY), permanent: true }));
   out.push(facts.permissionRevoked({ at: t(6 * DAY) }));
+  // A grant with Meta's own expiration_timestamp, a day later: it runs out inside the week.
+  out.push(facts.permissionGranted({ at: t(6 * DAY + 12 * HOUR), expiresAt: t(7 * DAY) }));
   const refusals: RefusalMark[] = [
     {
       at: t(20 * MINUTE),
