@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { compareCommand } from './commands/compare.js';
 import { type CliIo, processIo } from './commands/query.js';
 import { rebuildCommand } from './commands/rebuild.js';
 import { replayCommand } from './commands/replay.js';
@@ -22,6 +23,7 @@ export function program(io: CliIo): Command {
     rebuildCommand(io),
     simulateCommand(io),
     timelineCommand(io),
+    compareCommand(io),
   ]) {
     root.addCommand(
       command.exitOverride().configureOutput({

@@ -13,6 +13,8 @@ export interface RefusedCall {
   readonly at: Instant;
   readonly pair: Pair;
   readonly action: 'send_call_permission_request' | 'start_call';
+  /** For a permission request: free-form (interactive) or template. */
+  readonly channel?: 'free_form' | 'template';
   /** Meta's `error.code` (138006, 138009, …); 0 when the body carried none. */
   readonly code: number;
   readonly message: string;
@@ -47,6 +49,7 @@ export function refusedCall(line: unknown, templates: ReadonlySet<string>): Refu
   if (!match || typeof at !== 'number' || request.method.toUpperCase() !== 'POST') return undefined;
   const [, business = '', edge = ''] = match;
   let action: RefusedCall['action'];
+  let channel: RefusedCall['channel'];
   let to: z.infer<typeof recipient>;
   if (edge === 'messages') {
     const body = sendBody.safeParse(request.body);
@@ -56,6 +59,7 @@ export function refusedCall(line: unknown, templates: ReadonlySet<string>): Refu
       (body.data.type === 'template' && templates.has(body.data.template?.name ?? ''));
     if (!isRequest) return undefined;
     action = 'send_call_permission_request';
+    channel = body.data.interactive?.type === 'call_permission_request' ? 'free_form' : 'template';
     to = body.data;
   } else if (edge === 'calls') {
     const body = callBody.safeParse(request.body);
@@ -71,6 +75,7 @@ export function refusedCall(line: unknown, templates: ReadonlySet<string>): Refu
     at,
     pair: { business, user },
     action,
+    ...(channel === undefined ? {} : { channel }),
     code: detail?.code ?? 0,
     message: detail?.message ?? `HTTP ${response.status}`,
   };

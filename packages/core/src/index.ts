@@ -14,7 +14,13 @@ export { type Decision, decide } from './domain/decide.js';
 export { applyFact, evolve, fold } from './domain/evolve.js';
 export * from './domain/facts.js';
 export { businessStreamId, type Pair, pairStreamId, parseStreamId } from './domain/pair.js';
-export { type PermissionStatus, permissionAt, type RuleEnv } from './domain/rules.js';
+export {
+  businessRuleEnv,
+  type CallbackChange,
+  type PermissionStatus,
+  permissionAt,
+  type RuleEnv,
+} from './domain/rules.js';
 export * from './domain/state.js';
 export { durationSeconds, type Instant, isoDuration } from './domain/time.js';
 export {

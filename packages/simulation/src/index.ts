@@ -1,6 +1,15 @@
 // @callpermit/simulation: scenario files (read, validated, JSON Schema), the simulator behind
 // `callpermit simulate`, the comparison of two policies (`compare`) and the search for edge cases (`explore`).
 export { type Check, checkExpectations } from './checks.js';
+export {
+  type ActionCounts,
+  type Answer,
+  comparePolicies,
+  type Divergence,
+  type PairComparison,
+  totalCounts,
+} from './compare.js';
+export { type History, type HistoryAction, historyOfCapture, historyOfSimulation } from './history.js';
 export { type LoadedScenario, loadScenario } from './load.js';
 export { jsonReport, textReport } from './report.js';
 export { fieldPath, parseScenario, type Scenario, ScenarioError } from './scenario/read.js';

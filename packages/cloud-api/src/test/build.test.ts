@@ -203,6 +203,7 @@ describe('built Graph API exchanges translate as logged calls', () => {
       at: T,
       pair,
       action: 'send_call_permission_request',
+      channel: 'free_form',
       code: 138009,
       message: '(#138009) Call permission request limit reached',
     });
