@@ -7,7 +7,6 @@ import {
   applyFact,
   businessRuleEnv,
   type CallPermissionsView,
-  type Command,
   callPermissions,
   changeInstants,
   compareFacts,
