@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { compareCommand } from './commands/compare.js';
+import { exploreCommand } from './commands/explore.js';
 import { type CliIo, processIo } from './commands/query.js';
 import { rebuildCommand } from './commands/rebuild.js';
 import { replayCommand } from './commands/replay.js';
@@ -24,6 +25,7 @@ export function program(io: CliIo): Command {
     simulateCommand(io),
     timelineCommand(io),
     compareCommand(io),
+    exploreCommand(io),
   ]) {
     root.addCommand(
       command.exitOverride().configureOutput({

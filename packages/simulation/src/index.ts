@@ -9,6 +9,7 @@ export {
   type PairComparison,
   totalCounts,
 } from './compare.js';
+export { explore, type Found, type Goal, goals } from './explore.js';
 export { type History, type HistoryAction, historyOfCapture, historyOfSimulation } from './history.js';
 export { type LoadedScenario, loadScenario } from './load.js';
 export { jsonReport, textReport } from './report.js';
