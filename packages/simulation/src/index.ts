@@ -13,6 +13,7 @@ export { explore, type Found, type Goal, goals } from './explore.js';
 export { type History, type HistoryAction, historyOfCapture, historyOfSimulation } from './history.js';
 export { type LoadedScenario, loadScenario } from './load.js';
 export { jsonReport, textReport } from './report.js';
+export { scenarioJsonSchema } from './scenario/jsonSchema.js';
 export { fieldPath, parseScenario, type Scenario, ScenarioError } from './scenario/read.js';
 export {
   type Expectation,

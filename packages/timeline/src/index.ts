@@ -1,5 +1,7 @@
 // @callpermit/timeline: a pair's history → a timeline model (from the Engine's own answers) → one
 // self-contained HTML page. Used by `callpermit timeline` and by the HTTP service.
+
+export { machinesMarkdown, stateDiagram } from './machineDiagram.js';
 export {
   buildTimeline,
   type CallMark,
