@@ -6,5 +6,6 @@ export { readCaptureLines } from './capture.js';
 export { parseInstant } from './instant.js';
 export type { LineOutcome } from './outcome.js';
 export { PolicyFileError, parsePolicyFile } from './policyFile.js';
+export { issueReason } from './refusal.js';
 export { type RefusedCall, refusedCall } from './refusedCall.js';
 export { Translator, type TranslatorOptions } from './translator.js';

@@ -38,8 +38,10 @@ describe('reading a scenario file', () => {
     expect(error(`${head}  - do: dance\n`).message).toMatch(
       /^bad\.yaml:3:9: steps\[0\]\.do: Invalid discriminator value\. Expected 'user messages' \| /,
     );
-    expect(error(`${head}  - do: decline\n`).message).toBe('bad.yaml:3:5: steps[0].request: missing');
-    expect(error('steps: []\n').message).toBe('bad.yaml:1:1: scenario: missing');
+    expect(error(`${head}  - do: decline\n`).message).toBe(
+      'bad.yaml:3:5: steps[0].request: missing (expected string)',
+    );
+    expect(error('steps: []\n').message).toBe('bad.yaml:1:1: scenario: missing (expected string)');
   });
 
   it('names a bad expectation', () => {

@@ -1,6 +1,8 @@
 // Reads a scenario file (YAML, or JSON, which YAML reads too) and validates it, naming the file, line, field
 // and reason of the first problem. YAML's own source positions give the lines.
+import { issueReason } from '@callpermit/cloud-api';
 import { isNode, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
 import { type ScenarioFile, scenarioSchema } from './schema.js';
 
 /** A scenario file that cannot be used: where (file, line, column, field) and why. */
@@ -56,40 +58,20 @@ export function parseScenario(text: string, file: string): Scenario {
     const issue = pickIssue(result.error.issues);
     const path = issue.path as PropertyKey[];
     const at = position(path);
-    const missing = issue.code === 'invalid_type' && valueAt(value, path) === undefined;
-    throw new ScenarioError(file, at.line, at.column, fieldPath(path), missing ? 'missing' : describe(issue));
+    throw new ScenarioError(file, at.line, at.column, fieldPath(path), issueReason(issue, value));
   }
   return { file, data: result.data, position };
 }
 
-type Issue = { code: string; path: PropertyKey[]; message: string; keys?: string[]; errors?: Issue[][] };
-
 /** A union's issue says only "invalid input": the branch that got furthest says what is wrong. */
-function pickIssue(issues: readonly unknown[]): Issue {
-  const issue = issues[0] as Issue;
-  if (issue.code === 'invalid_union' && issue.errors && issue.errors.length > 0) {
+function pickIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
+  const issue = issues[0] as z.core.$ZodIssue;
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     const deepest = issue.errors
       .map((branch) => branch[0])
-      .filter((i): i is Issue => i !== undefined)
+      .filter((i): i is z.core.$ZodIssue => i !== undefined)
       .sort((a, b) => b.path.length - a.path.length)[0];
     if (deepest && deepest.path.length > 0) return { ...deepest, path: [...issue.path, ...deepest.path] };
   }
   return issue;
-}
-
-function describe(issue: Issue): string {
-  if (issue.code === 'unrecognized_keys') {
-    const keys = (issue.keys ?? []).map((k) => JSON.stringify(k)).join(', ');
-    return `unknown key${(issue.keys ?? []).length > 1 ? 's' : ''} ${keys}`;
-  }
-  return issue.message;
-}
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let current = value;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
 }
