@@ -19,8 +19,7 @@ function decisions(o: StepOutcome): string {
   if (o.actions.length === 0) return '';
   const allowed = o.actions.filter((a) => !a.refusal).length;
   const refused = o.actions.filter((a) => a.refusal);
-  if (o.actions.length === 1)
-    return refused[0]?.refusal ? `refused ${refused[0].refusal.code} ${refused[0].refusal.title}` : 'allowed';
+  if (o.actions.length === 1) return refused[0]?.refusal ? `refused ${refused[0].refusal.code}` : 'allowed';
   const codes = [...new Set(refused.map((a) => a.refusal?.code))].join(', ');
   return `${allowed} allowed${refused.length > 0 ? `, ${refused.length} refused (${codes})` : ''}`;
 }
@@ -65,6 +64,13 @@ export function textReport(sim: Simulation): string {
     ]);
   }
   const lines = [`scenario: ${sim.scenario.data.scenario} (${sim.scenario.file})`, table.toString()];
+  // Each refusal code once, with Meta's meaning.
+  const titles = new Map(
+    sim.steps.flatMap((o) =>
+      o.actions.flatMap((a) => (a.refusal ? [[a.refusal.code, a.refusal.title] as const] : [])),
+    ),
+  );
+  for (const [code, title] of [...titles].sort(([a], [b]) => a - b)) lines.push(`${code}: ${title}`);
   for (const bad of sim.badInput) lines.push(`bad input: ${bad.where}: ${bad.reason}`);
   let passed = 0;
   let failed = 0;
