@@ -51,7 +51,6 @@ export function checkExpectations(
   snapshot: Snapshot,
   actions: readonly BusinessAction[],
   start: Instant,
-  _step: number,
 ): Check[] {
   const out: Check[] = [];
   const { view } = snapshot;

@@ -5,7 +5,7 @@ import type { PolicyBook } from '@callpermit/core';
 import fc from 'fast-check';
 import { Document } from 'yaml';
 import { NOTICE_NAMES } from './checks.js';
-import type { Scenario } from './scenario/read.js';
+import { type Scenario, ScenarioError } from './scenario/read.js';
 import type { Expectation, ScenarioFile, Step } from './scenario/schema.js';
 import { type Simulation, type StepOutcome, simulate } from './simulator.js';
 
@@ -200,8 +200,9 @@ function scenarioOf(data: ScenarioFile): Scenario {
 async function run(steps: Step[], policy: PolicyBook): Promise<Simulation | undefined> {
   try {
     return await simulate(scenarioOf({ scenario: 'explore', steps }), { policy });
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (error instanceof ScenarioError) return undefined;
+    throw error;
   }
 }
 

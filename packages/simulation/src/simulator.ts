@@ -240,7 +240,7 @@ class Run {
       this.now = Math.max(this.now, at, end);
     }
     const snapshot = await this.snapshot(this.now);
-    const checks = step.expect ? checkExpectations(step.expect, snapshot, actions, this.start, index) : [];
+    const checks = step.expect ? checkExpectations(step.expect, snapshot, actions, this.start) : [];
     for (const c of checks)
       if (c.problem !== undefined) this.fail(['steps', index, 'expect', ...c.path], c.problem);
     this.outcomes.push({
