@@ -199,7 +199,7 @@ export function drawTimeline(root: HTMLElement, model: TimelineModel): void {
       const top = requestLane.y + (rowOf.get(r.id) ?? 0) * 18 + 2;
       const g = el('g', { class: 'request-bar' }, bars);
       for (const s of r.segments) {
-        const detail = `request ${r.id} (${r.channel})\n${s.state} from ${iso(s.from)}${r.ended ? `\n${r.ended.state} at ${iso(r.ended.at)}` : ''}`;
+        const detail = `request ${r.label ? `"${r.label}" ` : ''}${r.id} (${r.channel})\n${s.state} from ${iso(s.from)}${r.ended ? `\n${r.ended.state} at ${iso(r.ended.at)}` : ''}`;
         tip(
           el(
             'rect',
@@ -229,17 +229,15 @@ export function drawTimeline(root: HTMLElement, model: TimelineModel): void {
             },
             g,
           ),
-          `request ${r.id} ${r.ended.state} at ${iso(r.ended.at)}`,
+          `request ${r.label ? `"${r.label}" ` : ''}${r.id} ${r.ended.state} at ${iso(r.ended.at)}`,
         );
       }
-      const first = r.segments[0];
-      if (first && x(first.to) - x(first.from) > 90)
-        el(
-          'text',
-          { x: x(first.from) + 4, y: top + 11, class: 'bar-text' },
-          g,
-          r.id.length > 22 ? `…${r.id.slice(-20)}` : r.id,
-        );
+      // The bar's name where the whole bar is long enough to hold it.
+      const name = r.label ?? (r.id.length > 22 ? `…${r.id.slice(-20)}` : r.id);
+      const start = r.segments[0]?.from ?? model.from;
+      const end = r.ended?.at ?? r.segments.at(-1)?.to ?? model.to;
+      if (x(end) - x(start) > name.length * 6.5 + 8)
+        el('text', { x: x(start) + 4, y: top + 11, class: 'bar-text' }, g, name);
     }
 
     // Usage of each limit window as a step line, the limit drawn dashed.

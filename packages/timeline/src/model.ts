@@ -35,6 +35,8 @@ export interface RequestSegment {
 /** A permission request message through its lifecycle. */
 export interface RequestBar {
   readonly id: string;
+  /** What the caller calls it (a scenario's request name), when it gave one. */
+  readonly label?: string;
   readonly channel: string;
   readonly segments: readonly RequestSegment[];
   /** How it ended (expired, superseded, failed) and when, if it did within the timeline. */
@@ -96,6 +98,8 @@ export interface TimelineInput {
   readonly since?: Instant;
   readonly until?: Instant;
   readonly refusals?: readonly RefusalMark[];
+  /** Names for request message ids (a scenario's request names), shown on the bars. */
+  readonly requestNames?: ReadonlyMap<string, string>;
   /** The history goes on at least until here though no fact marks it (a scenario's last step). */
   readonly lastInstant?: Instant;
 }
@@ -210,8 +214,10 @@ export async function buildTimeline(input: TimelineInput): Promise<TimelineModel
     const final = segments.at(-1);
     const ends =
       final && (final.state === 'expired' || final.state === 'superseded' || final.state === 'failed');
+    const label = input.requestNames?.get(id);
     requests.push({
       id,
+      ...(label === undefined ? {} : { label }),
       channel,
       segments: ends ? segments.slice(0, -1) : segments,
       ...(ends && final ? { ended: { at: final.from, state: final.state } } : {}),

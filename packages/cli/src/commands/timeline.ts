@@ -19,6 +19,7 @@ interface TimelineOptions extends Omit<QueryOptions, 'business' | 'user' | 'at'>
 
 interface Source {
   readonly engine: Engine;
+  readonly requestNames?: ReadonlyMap<string, string>;
   readonly lastInstant?: Instant;
   readonly policy: PolicyBook;
   readonly pair: Pair;
@@ -56,6 +57,11 @@ async function fromScenario(file: string, options: TimelineOptions): Promise<Sou
     refusals,
     title: sim.scenario.data.scenario,
     lastInstant: sim.steps.at(-1)?.end ?? sim.start,
+    requestNames: new Map(
+      sim.actions.flatMap((a) =>
+        a.command.type === 'SendPermissionRequest' ? [[a.command.requestId, a.name] as const] : [],
+      ),
+    ),
     close: async () => {},
   };
 }
@@ -153,6 +159,7 @@ export function timelineCommand(io: CliIo): Command {
           policy: source.policy,
           refusals: source.refusals,
           ...(source.lastInstant === undefined ? {} : { lastInstant: source.lastInstant }),
+          ...(source.requestNames === undefined ? {} : { requestNames: source.requestNames }),
           ...(since === undefined ? {} : { since }),
           ...(until === undefined ? {} : { until }),
         });
