@@ -1,7 +1,8 @@
 // examples/*.yaml double as documentation: one scenario per rule of the seed, each run here and passing.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultPolicyBook } from '@callpermit/core';
+import { parsePolicyFile } from '@callpermit/cloud-api';
+import { defaultPolicyBook, policyFor } from '@callpermit/core';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from './load.js';
 import { simulate } from './simulator.js';
@@ -32,5 +33,29 @@ describe('examples/*.yaml', () => {
     expect(sim.steps.some((s) => s.checks.length > 0)).toBe(true);
     expect(sim.badInput).toEqual([]);
     expect(sim.passed).toBe(true);
+  });
+});
+
+describe("examples/policies: Meta's eras, ready to use", () => {
+  const load = (name: string) =>
+    parsePolicyFile(JSON.parse(readFileSync(join(EXAMPLES, 'policies', name), 'utf8')));
+  const callsADay = (name: string, at: number) =>
+    policyFor(
+      load(name),
+      '109876543210987',
+    )(at).connectedCallLimits.map((l) => [l.periodSeconds, l.maxAllowed]);
+  const day = (iso: string) => Date.parse(iso) / 1000;
+
+  it('five, ten and the seed’s hundred connected calls a day', () => {
+    expect(callsADay('five-calls-a-day.json', day('2025-06-01'))).toEqual([[86400, 5]]);
+    expect(callsADay('ten-calls-a-day.json', day('2025-06-01'))).toEqual([[86400, 10]]);
+    expect(callsADay('seed.json', day('2025-06-01'))).toEqual([[86400, 100]]);
+  });
+
+  it('meta-eras.json: 5 before 2025-10-13, 10 from then, 100 from 2025-12-03', () => {
+    expect(callsADay('meta-eras.json', day('2025-10-12T23:59:59Z'))).toEqual([[86400, 5]]);
+    expect(callsADay('meta-eras.json', day('2025-10-13T00:00:00Z'))).toEqual([[86400, 10]]);
+    expect(callsADay('meta-eras.json', day('2025-12-02T23:59:59Z'))).toEqual([[86400, 10]]);
+    expect(callsADay('meta-eras.json', day('2025-12-03T00:00:00Z'))).toEqual([[86400, 100]]);
   });
 });
