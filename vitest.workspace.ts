@@ -5,5 +5,7 @@ export const projects = [
   'packages/testing',
   'packages/cloud-api',
   'packages/store',
+  'packages/simulation',
+  'packages/timeline',
   'packages/cli',
 ];

@@ -13,6 +13,8 @@ export class CliFailure extends Error {
 export const Exit = {
   ok: 0,
   cannotRun: 1,
+  /** `simulate`: at least one expectation of the scenario failed. */
+  expectationFailed: 1,
   /** `--strict` and a bad line. */
   badLine: 2,
   /** `replay` applied the valid lines but rejected some. */

@@ -1,3 +1,4 @@
+import { Translator } from '@callpermit/cloud-api';
 import {
   Engine,
   type Fact,
@@ -7,13 +8,15 @@ import {
   type PolicyBook,
 } from '@callpermit/core';
 import type { SqlStore } from '@callpermit/store';
-import { describeRejection, translateCaptures } from './capture.js';
+import { describeRejection, type TranslatedLine, translateCaptures } from './capture.js';
 import { CliFailure, Exit } from './failure.js';
 import { conflictReason } from './lineOutcomes.js';
 import { storePolicy } from './storePolicy.js';
 
 export interface History {
   readonly engine: Engine;
+  /** The policy the engine folds under. */
+  readonly policy: PolicyBook;
   close(): Promise<void>;
 }
 
@@ -26,6 +29,8 @@ function concerns(fact: Fact, pair: Pair): boolean {
 /**
  * Folds a capture file in memory, keeping only the facts of one pair (and its business), so memory follows
  * the pair's history, not the file's. Bad lines go to `report`; with `strict` any bad line fails the command.
+ * `onLine` sees every line with the templates the translator knows by then (the timeline reads refused
+ * Graph calls from them).
  */
 export async function historyFromCapture(
   file: string,
@@ -33,12 +38,15 @@ export async function historyFromCapture(
   policy: PolicyBook,
   strict: boolean,
   report: (line: string) => void,
+  onLine?: (line: TranslatedLine, templates: ReadonlySet<string>) => void,
 ): Promise<History> {
   const engine = new Engine(new MemoryFactStore(), { policy });
   const facts: Fact[] = [];
   let bad = 0;
-  for await (const batch of translateCaptures([file])) {
+  const translator = new Translator();
+  for await (const batch of translateCaptures([file], 1000, translator)) {
     for (const line of batch) {
+      onLine?.(line, translator.templates);
       if (line.outcome.kind === 'rejected') {
         bad++;
         report(describeRejection(line));
@@ -49,7 +57,7 @@ export async function historyFromCapture(
   const result = await engine.ingest(facts);
   for (const r of result.rejected) report(`${r.fact.source.ref}: ${r.field}: ${r.reason}`);
   for (const c of result.conflicts) report(`${c.given.source.ref}: ${conflictReason(c)}`);
-  return { engine, close: async () => {} };
+  return { engine, policy, close: async () => {} };
 }
 
 /**
@@ -59,7 +67,7 @@ export async function historyFromCapture(
 export async function historyFromStore(store: SqlStore, policyFile: string | undefined): Promise<History> {
   try {
     const { book } = await storePolicy(store, policyFile, false);
-    return { engine: new Engine(store, { policy: book }), close: () => store.close() };
+    return { engine: new Engine(store, { policy: book }), policy: book, close: () => store.close() };
   } catch (error) {
     await store.close();
     throw error;

@@ -1,9 +1,13 @@
 import { Command, CommanderError } from 'commander';
+import { compareCommand } from './commands/compare.js';
+import { exploreCommand } from './commands/explore.js';
 import { type CliIo, processIo } from './commands/query.js';
 import { rebuildCommand } from './commands/rebuild.js';
 import { replayCommand } from './commands/replay.js';
 import { requestsCommand } from './commands/requests.js';
+import { simulateCommand } from './commands/simulate.js';
 import { stateCommand } from './commands/state.js';
+import { timelineCommand } from './commands/timeline.js';
 import { CliFailure, Exit } from './failure.js';
 
 /** Builds the `callpermit` program. */
@@ -13,7 +17,16 @@ export function program(io: CliIo): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s.trimEnd()), writeErr: (s) => io.stderr(s.trimEnd()) });
-  for (const command of [stateCommand(io), requestsCommand(io), replayCommand(io), rebuildCommand(io)]) {
+  for (const command of [
+    stateCommand(io),
+    requestsCommand(io),
+    replayCommand(io),
+    rebuildCommand(io),
+    simulateCommand(io),
+    timelineCommand(io),
+    compareCommand(io),
+    exploreCommand(io),
+  ]) {
     root.addCommand(
       command.exitOverride().configureOutput({
         writeOut: (s) => io.stdout(s.trimEnd()),

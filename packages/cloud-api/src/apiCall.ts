@@ -20,7 +20,7 @@ import { check, joinPath, Refusal } from './refusal.js';
 import { readInstant, toSeconds } from './wire.js';
 
 // [scheme://host]/[vNN.N/]{node}/{edge}[/][?query]
-const GRAPH_PATH =
+export const GRAPH_PATH =
   /^(?:[a-z]+:\/\/[^/]+)?\/?(?:v\d+(?:\.\d+)?\/)?([^/?#]+)\/([^/?#]+)\/?(?:\?([^#]*))?(?:#.*)?$/i;
 
 interface Call {

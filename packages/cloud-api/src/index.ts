@@ -1,7 +1,11 @@
 // The public surface of @callpermit/cloud-api: Meta's wire formats (webhook bodies, logged Graph API calls,
 // capture files) and the policy file, turned into core facts and a core PolicyBook.
+
+export * from './build/index.js';
 export { readCaptureLines } from './capture.js';
 export { parseInstant } from './instant.js';
 export type { LineOutcome } from './outcome.js';
 export { PolicyFileError, parsePolicyFile } from './policyFile.js';
+export { issueReason } from './refusal.js';
+export { type RefusedCall, refusedCall } from './refusedCall.js';
 export { Translator, type TranslatorOptions } from './translator.js';

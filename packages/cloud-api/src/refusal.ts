@@ -48,9 +48,17 @@ export function parse<T>(schema: z.ZodType<T>, value: unknown, at: string | (() 
   const prefix = typeof at === 'string' ? at : at();
   const issue = result.error.issues[0];
   if (!issue) throw new Refusal(prefix, 'invalid');
+  throw new Refusal(joinPath(prefix, issue.path), issueReason(issue, value));
+}
+
+/**
+ * What a person is told about a zod issue found in `value`: unknown keys by name, a missing value as
+ * missing (rather than "expected string, received undefined"), anything else as zod says it.
+ */
+export function issueReason(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
-    throw new Refusal(joinPath(prefix, issue.path), `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`);
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`;
   }
   if (
     (issue.code === 'invalid_type' || issue.code === 'invalid_union') &&
@@ -62,9 +70,9 @@ export function parse<T>(schema: z.ZodType<T>, value: unknown, at: string | (() 
         : issue.expected === 'nonoptional'
           ? ''
           : ` (expected ${issue.expected})`;
-    throw new Refusal(joinPath(prefix, issue.path), `missing${expected}`);
+    return `missing${expected}`;
   }
-  throw new Refusal(joinPath(prefix, issue.path), issue.message);
+  return issue.message;
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {

@@ -1,6 +1,7 @@
 // The public surface of @callpermit/core: the domain (facts, commands, rules, views), the two lifecycle
 // machines, policy, and the engine with its storage port. Nothing here reads a clock or does I/O.
 
+export { changeInstants } from './domain/changes.js';
 export { checkCommand, commandProblem } from './domain/commandCheck.js';
 export type {
   Command,
@@ -33,7 +34,13 @@ export {
 } from './domain/instant.js';
 export { type InputProblem, InvalidInput } from './domain/invalidInput.js';
 export { businessStreamId, type Pair, pairStreamId, parseStreamId } from './domain/pair.js';
-export { type PermissionStatus, permissionAt, type RuleEnv } from './domain/rules.js';
+export {
+  businessRuleEnv,
+  type CallbackChange,
+  type PermissionStatus,
+  permissionAt,
+  type RuleEnv,
+} from './domain/rules.js';
 export { sameFact } from './domain/sameFact.js';
 export * from './domain/state.js';
 export { durationSeconds, type Instant, isoDuration } from './domain/time.js';

@@ -66,13 +66,18 @@ export async function runQuery(
 }
 
 /** The history the options name: a capture file (`--from`), else a store (`--db`, `--database-url`, env). */
-async function openHistory(options: QueryOptions, pair: Pair, io: CliIo): Promise<History> {
+export async function openHistory(
+  options: QueryOptions,
+  pair: Pair,
+  io: CliIo,
+  onLine?: Parameters<typeof historyFromCapture>[5],
+): Promise<History> {
   const stores = [options.db, options.databaseUrl].filter((x) => x !== undefined).length;
   if (options.from !== undefined && stores > 0)
     throw new CliFailure('give --from or a store (--db, --database-url), not both');
   if (options.from !== undefined) {
     const policy = await policyOption(options.policy);
-    return historyFromCapture(options.from, pair, policy, options.strict === true, io.stderr);
+    return historyFromCapture(options.from, pair, policy, options.strict === true, io.stderr, onLine);
   }
   if (stores === 0 && !process.env[DATABASE_URL_ENV] && !existsSync(defaultDataDir())) {
     throw new CliFailure('say where the history is: --from FILE, --db DIR or --database-url URL');

@@ -1,0 +1,219 @@
+// Meta's webhook bodies, built as Meta POSTs them (wire reference §4–§8; see docs/wire-mapping.md for what
+// each becomes). Production code: the simulator turns a scenario's user and Meta steps into these, and they
+// reach the engine through the same Translator as real webhooks.
+import { type BusinessNumber, FAKE_DISPLAY_NUMBER, FAKE_WABA_ID } from './number.js';
+
+type Json = Record<string, unknown>;
+
+/** `{object, entry: [{id, changes: [{field, value}]}]}`: one change on one field. */
+export interface WebhookBody {
+  readonly object: 'whatsapp_business_account';
+  readonly entry: readonly {
+    readonly id: string;
+    readonly changes: readonly { field: string; value: Json }[];
+  }[];
+}
+
+export function webhookBody(business: BusinessNumber, field: string, value: Json): WebhookBody {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [{ id: business.wabaId ?? FAKE_WABA_ID, changes: [{ field, value }] }],
+  };
+}
+
+function metadata(business: BusinessNumber): Json {
+  return {
+    display_phone_number: business.displayNumber ?? FAKE_DISPLAY_NUMBER,
+    phone_number_id: business.phoneNumberId,
+  };
+}
+
+const seconds = (at: number) => String(at);
+
+export interface MessageStatusItem {
+  readonly messageId: string;
+  readonly user: string;
+  readonly status: 'sent' | 'delivered' | 'read' | 'failed';
+  readonly at: number;
+  /** For `failed`: Meta's error code (131026: the user's app is too old for the message). */
+  readonly errorCode?: number;
+}
+
+/** A message status webhook (`field: messages`, `statuses[]`), §6. */
+export function messageStatusWebhook(business: BusinessNumber, item: MessageStatusItem): WebhookBody {
+  const status: Json = {
+    id: item.messageId,
+    status: item.status,
+    timestamp: seconds(item.at),
+    recipient_id: item.user,
+  };
+  if (item.status === 'failed') {
+    const code = item.errorCode ?? 131026;
+    status.errors = [{ code, title: 'Message undeliverable', message: 'Message undeliverable' }];
+  }
+  return webhookBody(business, 'messages', {
+    messaging_product: 'whatsapp',
+    metadata: metadata(business),
+    statuses: [status],
+  });
+}
+
+function inbound(business: BusinessNumber, user: string, message: Json): WebhookBody {
+  return webhookBody(business, 'messages', {
+    messaging_product: 'whatsapp',
+    metadata: metadata(business),
+    contacts: [{ profile: { name: 'User' }, wa_id: user }],
+    messages: [message],
+  });
+}
+
+export interface UserMessageItem {
+  readonly messageId: string;
+  readonly user: string;
+  readonly at: number;
+  readonly text?: string;
+}
+
+/** A text message from the user (`field: messages`, `messages[]`): it opens the customer-service window. */
+export function userMessageWebhook(business: BusinessNumber, item: UserMessageItem): WebhookBody {
+  return inbound(business, item.user, {
+    from: item.user,
+    id: item.messageId,
+    timestamp: seconds(item.at),
+    type: 'text',
+    text: { body: item.text ?? 'Hello' },
+  });
+}
+
+export interface PermissionReplyItem {
+  readonly replyId: string;
+  readonly user: string;
+  readonly at: number;
+  readonly response: 'accept' | 'reject';
+  /** What the reply answers: a request's `wamid.`, or a call's `wacid.` (automatic callback grant); none from the profile. */
+  readonly context?: string;
+  /** Accepts only: `is_permanent`. */
+  readonly permanent?: boolean;
+  /** Temporary accepts only: `expiration_timestamp`. */
+  readonly expiresAt?: number;
+  readonly source: 'user_action' | 'automatic';
+}
+
+/** A `call_permission_reply` (§4): the six documented scenarios, and the profile revoke callpermit assumes. */
+export function permissionReplyWebhook(business: BusinessNumber, item: PermissionReplyItem): WebhookBody {
+  const reply: Json = { response: item.response };
+  if (item.response === 'accept') {
+    reply.is_permanent = item.permanent === true;
+    if (item.permanent !== true && item.expiresAt !== undefined) reply.expiration_timestamp = item.expiresAt;
+  }
+  reply.response_source = item.source;
+  const message: Json = {
+    from: item.user,
+    id: item.replyId,
+    timestamp: seconds(item.at),
+    type: 'interactive',
+    interactive: { type: 'call_permission_reply', call_permission_reply: reply },
+  };
+  if (item.context !== undefined) message.context = { from: item.user, id: item.context };
+  return inbound(business, item.user, message);
+}
+
+export type CallDirectionWire = 'BUSINESS_INITIATED' | 'USER_INITIATED';
+
+function callEnds(business: BusinessNumber, user: string, direction: CallDirectionWire): Json {
+  const own = business.displayNumber ?? FAKE_DISPLAY_NUMBER;
+  return direction === 'USER_INITIATED' ? { from: user, to: own } : { from: own, to: user };
+}
+
+function callsChange(business: BusinessNumber, user: string, items: Json): WebhookBody {
+  return webhookBody(business, 'calls', {
+    messaging_product: 'whatsapp',
+    metadata: metadata(business),
+    contacts: [{ profile: { name: 'User' }, wa_id: user }],
+    ...items,
+  });
+}
+
+export interface CallEventItem {
+  readonly callId: string;
+  readonly user: string;
+  readonly at: number;
+  readonly direction: CallDirectionWire;
+}
+
+/** A call `connect` event (§5): a user's call reaching the business, or Meta ready for a business call's media. */
+export function callConnectWebhook(business: BusinessNumber, item: CallEventItem): WebhookBody {
+  return callsChange(business, item.user, {
+    calls: [
+      {
+        id: item.callId,
+        ...callEnds(business, item.user, item.direction),
+        event: 'connect',
+        timestamp: seconds(item.at),
+        direction: item.direction,
+        session: { sdp_type: item.direction === 'USER_INITIATED' ? 'offer' : 'answer', sdp: 'v=0\r\n' },
+      },
+    ],
+  });
+}
+
+export interface CallTerminateItem extends CallEventItem {
+  /** When the other side picked up; absent for a call nobody answered. */
+  readonly startedAt?: number;
+}
+
+/** A call `terminate` event (§5): `start_time`, `end_time` and `duration` only when the call was picked up. */
+export function callTerminateWebhook(business: BusinessNumber, item: CallTerminateItem): WebhookBody {
+  const call: Json = {
+    id: item.callId,
+    ...callEnds(business, item.user, item.direction),
+    event: 'terminate',
+    direction: item.direction,
+    timestamp: seconds(item.at),
+    status: 'COMPLETED',
+  };
+  if (item.startedAt !== undefined) {
+    call.start_time = seconds(item.startedAt);
+    call.end_time = seconds(item.at);
+    call.duration = item.at - item.startedAt;
+  } else call.status = 'FAILED';
+  return callsChange(business, item.user, { calls: [call] });
+}
+
+export interface CallStatusItem {
+  readonly callId: string;
+  readonly user: string;
+  readonly at: number;
+  readonly status: 'RINGING' | 'ACCEPTED' | 'REJECTED';
+}
+
+/** A business-initiated call's status (`field: calls`, `statuses[]`), §5. */
+export function callStatusWebhook(business: BusinessNumber, item: CallStatusItem): WebhookBody {
+  return callsChange(business, item.user, {
+    statuses: [
+      {
+        id: item.callId,
+        timestamp: seconds(item.at),
+        type: 'call',
+        status: item.status,
+        recipient_id: item.user,
+      },
+    ],
+  });
+}
+
+/** The business number's callback setting changed (`field: account_settings_update`), §8. */
+export function callbackSettingWebhook(
+  business: BusinessNumber,
+  item: { readonly at: number; readonly enabled: boolean },
+): WebhookBody {
+  return webhookBody(business, 'account_settings_update', {
+    messaging_product: 'whatsapp',
+    timestamp: seconds(item.at),
+    type: 'phone_number_settings',
+    phone_number_settings: {
+      phone_number_id: business.phoneNumberId,
+      calling: { status: 'ENABLED', callback_permission_status: item.enabled ? 'ENABLED' : 'DISABLED' },
+    },
+  });
+}
