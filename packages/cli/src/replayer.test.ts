@@ -41,6 +41,7 @@ class RacedEngine extends Engine {
       },
       streams: () => store.streams(),
       readAll: (after, limit) => store.readAll(after, limit),
+      exclusive: (key, fn) => store.exclusive(key, fn),
       close: () => store.close(),
     });
   }

@@ -1,6 +1,7 @@
 // The public surface of @callpermit/core: the domain (facts, commands, rules, views), the two lifecycle
 // machines, policy, and the engine with its storage port. Nothing here reads a clock or does I/O.
 export type {
+  Attempt,
   Command,
   ErrorCode as ErrorCodeValue,
   Refusal,
@@ -8,11 +9,17 @@ export type {
   StartCall,
 } from './domain/commands.js';
 export { ErrorCode } from './domain/commands.js';
-export { type Decision, decide } from './domain/decide.js';
+export { attemptRefusal, type Decision, decide } from './domain/decide.js';
 export { applyFact, evolve, fold } from './domain/evolve.js';
 export * from './domain/facts.js';
 export { businessStreamId, type Pair, pairStreamId, parseStreamId } from './domain/pair.js';
-export { type PermissionStatus, permissionAt, type RuleEnv } from './domain/rules.js';
+export {
+  businessRuleEnv,
+  callingDisabledAt,
+  type PermissionStatus,
+  permissionAt,
+  type RuleEnv,
+} from './domain/rules.js';
 export * from './domain/state.js';
 export { durationSeconds, type Instant, isoDuration } from './domain/time.js';
 export {
@@ -25,6 +32,9 @@ export {
   requests,
 } from './domain/views.js';
 export {
+  type AttemptExchange,
+  type AttemptOptions,
+  type AttemptResult,
   Engine,
   type EngineOptions,
   type ExecuteResult,
@@ -33,6 +43,7 @@ export {
   type IngestResult,
   type RejectedFact,
 } from './engine/engine.js';
+export { KeyedMutex } from './engine/keyedMutex.js';
 export { comparePositions, MemoryFactStore, positionOf } from './engine/memoryStore.js';
 export * from './engine/port.js';
 export {

@@ -1,5 +1,5 @@
-import type { Command } from '../domain/commands.js';
-import { commandFactKey, type Decision, decide } from '../domain/decide.js';
+import type { Attempt, Command, Refusal } from '../domain/commands.js';
+import { attemptRefusal, commandFactKey, type Decision, decide } from '../domain/decide.js';
 import { applyFact } from '../domain/evolve.js';
 import {
   type BusinessFact,
@@ -71,6 +71,26 @@ export interface IngestOptions {
 
 /** The decision, the instant it was made and recorded at, and whether the command had been recorded before. */
 export type ExecuteResult = Decision & { readonly at: Instant; readonly replayed?: boolean };
+
+/** What an attempt's exchange (the upstream call) came to: the caller's value and the facts it established. */
+export interface AttemptExchange<T> {
+  readonly value: T;
+  /** The facts the exchange established (a refused or failed exchange establishes none). */
+  readonly facts: readonly Fact[];
+}
+
+export interface AttemptOptions<T> {
+  /**
+   * Records the exchange before the pair is released; by default `ingest(exchange.facts)`. A caller with an
+   * inbox records the exchange itself together with its facts, in one transaction.
+   */
+  readonly record?: (exchange: AttemptExchange<T>) => Promise<unknown>;
+}
+
+/** Refused (nothing performed, nothing recorded), or allowed and performed: the instant it was decided at. */
+export type AttemptResult<T> =
+  | { readonly ok: true; readonly at: Instant; readonly value: T }
+  | { readonly ok: false; readonly at: Instant; readonly refusal: Refusal };
 
 const QUERY_EDGE = 99;
 
@@ -275,6 +295,38 @@ export class Engine {
     }
   }
 
+  /**
+   * The guard: decides an attempt (a permission request or a call) and, only when it is allowed, performs it
+   * and records what it established, all while holding the pair (`FactStore.exclusive`), so no other attempt
+   * on the pair, in any process sharing the log, decides in between. The decision follows `decide`'s rules
+   * at `max(asked, the pair's latest fact)`, the instant handed to `perform`; a refusal carries Meta's code
+   * and `retryAt`, and nothing is performed or recorded. `perform` is the upstream exchange (the id of the
+   * request or call exists only once Meta answers): its facts are recorded before the pair is released, so
+   * the next attempt counts them. A `perform` that throws records nothing.
+   */
+  async attempt<T>(
+    attempt: Attempt,
+    asked: Instant,
+    perform: (at: Instant) => Promise<AttemptExchange<T>>,
+    options: AttemptOptions<T> = {},
+  ): Promise<AttemptResult<T>> {
+    const stream = pairStreamId(attempt.pair);
+    return this.store.exclusive(stream, async () => {
+      const businessStream = businessStreamId(attempt.pair.business);
+      const heads = await this.heads([stream, businessStream]);
+      const head = heads.get(stream);
+      const at = Math.max(asked, head?.state?.last?.at ?? asked);
+      const env = await this.envFor(attempt.pair.business, heads.get(businessStream), []);
+      const state = await this.stateAt(stream, attempt.pair, head, at, env, false);
+      const refusal = attemptRefusal(state, attempt, at, env);
+      if (refusal) return { ok: false, at, refusal };
+      const exchange = await perform(at);
+      if (options.record) await options.record(exchange);
+      else if (exchange.facts.length > 0) await this.ingest(exchange.facts);
+      return { ok: true, at, value: exchange.value };
+    });
+  }
+
   /** The pair's state folded from every fact at or before `at`: the caller's own copy. */
   async state(pair: Pair, at: Instant): Promise<PairState> {
     return (await this.stateWithEnv(pair, at, true)).state;
@@ -377,11 +429,15 @@ export class Engine {
     if (cached && cached.version === version && added.length === 0) return cached.env;
     const stored =
       version === 0 ? [] : ((await this.store.factsOf(businessStreamId(business))) as BusinessFact[]);
-    const changes = [...stored, ...added]
-      .filter((f) => f.type === 'CallbackSettingChanged')
-      .sort(compareFacts)
-      .map((f) => ({ at: f.at, enabled: f.type === 'CallbackSettingChanged' && f.enabled }));
-    const env = businessRuleEnv(this.policy, business, changes);
+    const all = [...stored, ...added].sort(compareFacts);
+    const changesOf = (type: 'CallbackSettingChanged' | 'CallingSettingChanged') =>
+      all.flatMap((f) => (f.type === type ? [{ at: f.at, enabled: f.enabled }] : []));
+    const env = businessRuleEnv(
+      this.policy,
+      business,
+      changesOf('CallbackSettingChanged'),
+      changesOf('CallingSettingChanged'),
+    );
     if (added.length === 0) this.businessEnvs.set(business, { version, env });
     return env;
   }
