@@ -9,6 +9,11 @@ import { Engine } from './engine.js';
 import { KeyedMutex } from './keyedMutex.js';
 import { MemoryFactStore } from './memoryStore.js';
 
+/** Lets every pending continuation run (core has no timers): enough turns for an engine's awaits. */
+async function settle(turns = 200): Promise<void> {
+  for (let i = 0; i < turns; i++) await Promise.resolve();
+}
+
 const oneCallADay = policyBook({ connectedCallLimits: [{ periodSeconds: DAY, maxAllowed: 1 }] });
 const call: Attempt = { type: 'StartCall', pair: testPair };
 
@@ -73,7 +78,7 @@ describe('Engine.attempt', () => {
     };
     const a = engine.attempt(call, T0, (at) => slowUpstream(at, 'wacid.A'));
     const b = engine.attempt(call, T0, (at) => slowUpstream(at, 'wacid.B'));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await settle();
     release();
     const results = await Promise.all([a, b]);
     expect(performed).toBe(1);
@@ -118,14 +123,14 @@ describe('KeyedMutex', () => {
   it('runs holders of one key one at a time in arrival order, and other keys alongside', async () => {
     const mutex = new KeyedMutex();
     const log: string[] = [];
-    const step = (name: string, ms: number) => async () => {
+    const step = (name: string, turns: number) => async () => {
       log.push(`${name}+`);
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      await settle(turns);
       log.push(`${name}-`);
       return name;
     };
     const results = await Promise.all([
-      mutex.run('a', step('a1', 20)),
+      mutex.run('a', step('a1', 50)),
       mutex.run('a', step('a2', 1)),
       mutex.run('b', step('b1', 1)),
     ]);
