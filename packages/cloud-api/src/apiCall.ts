@@ -1,15 +1,17 @@
 // Logged Graph API calls → facts. A call only says something happened when Meta accepted it (2xx); the
 // endpoint is recognised from the path, with or without a Graph version or host in front.
-import type { ObservedStatus, ObservedUsage } from '@callpermit/core';
+import type { Attempt, ObservedStatus, ObservedUsage } from '@callpermit/core';
 import {
   apiCallEntry,
   type CallPermissionsResponse,
+  type CallRequest,
   callPermissionsResponse,
   callRequest,
   callResponse,
   createTemplateRequest,
   LIMITED_ACTIONS,
   periodSeconds,
+  type SendMessageRequest,
   sendMessageRequest,
   sendMessageResponse,
   settingsRequest,
@@ -17,6 +19,7 @@ import {
 import type { Batch } from './batch.js';
 import { waId } from './identity.js';
 import { check, joinPath, Refusal } from './refusal.js';
+import { callingSettingFacts } from './settings.js';
 import { readInstant, toSeconds } from './wire.js';
 
 // [scheme://host]/[vNN.N/]{node}/{edge}[/][?query]
@@ -70,6 +73,47 @@ export function translateApiCall(raw: unknown, prefix: string, out: Batch): void
     default:
       out.ignored++;
   }
+}
+
+/** A Graph API request as the business sends it: method, path (with or without version and host), JSON body. */
+export interface GraphRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body?: unknown;
+}
+
+/**
+ * The permission request or call a Graph request attempts, which the guard must decide before it reaches Meta:
+ * `POST /{phone_number_id}/messages` with an interactive `call_permission_request` (free-form) or a template
+ * in `templates` (a template known to carry the permission component), and `POST /{phone_number_id}/calls`
+ * with `action: connect`. Anything else (other messages and actions, other endpoints, a body Meta would refuse
+ * anyway) is no attempt: undefined. The same reading as the translation of the logged call.
+ */
+export function graphAttempt(request: GraphRequest, templates: ReadonlySet<string>): Attempt | undefined {
+  const match = GRAPH_PATH.exec(request.path);
+  if (!match || request.method.toUpperCase() !== 'POST') return undefined;
+  const [, node = '', edge = ''] = match;
+  if (edge === 'messages') {
+    if (!sendMessageRequest.validate(request.body)) return undefined;
+    const body = request.body as SendMessageRequest;
+    const channel =
+      body.interactive?.type === 'call_permission_request'
+        ? 'free_form'
+        : body.type === 'template' && body.template !== undefined && templates.has(body.template.name)
+          ? 'template'
+          : undefined;
+    return (
+      channel && { type: 'SendPermissionRequest', pair: { business: node, user: recipientOf(body) }, channel }
+    );
+  }
+  if (edge === 'calls') {
+    if (!callRequest.validate(request.body)) return undefined;
+    const body = request.body as CallRequest;
+    return body.action === 'connect'
+      ? { type: 'StartCall', pair: { business: node, user: recipientOf(body) } }
+      : undefined;
+  }
+  return undefined;
 }
 
 /** `to` (a phone number, normalised to a wa_id) wins over `recipient` (a BSUID), as at Meta. */
@@ -143,21 +187,12 @@ function startCall(call: Call, at: At, out: Batch): void {
 }
 
 function changeSettings(call: Call, at: At, out: Batch): void {
-  const callback = check(settingsRequest, call.requestBody, () => at('request', 'body')).calling
-    ?.callback_permission_status;
-  if (callback === undefined) {
+  const calling = check(settingsRequest, call.requestBody, () => at('request', 'body')).calling;
+  if (calling?.callback_permission_status === undefined && calling?.status === undefined) {
     out.ignored++;
     return;
   }
-  const enabled = callback === 'ENABLED';
-  out.facts.push({
-    type: 'CallbackSettingChanged',
-    business: call.node,
-    enabled,
-    at: call.at,
-    key: `api:settings:${call.node}:${call.at}:callback-${enabled ? 'enabled' : 'disabled'}`,
-    source: out.source,
-  });
+  callingSettingFacts(calling, call.node, call.at, 'api:settings', out);
 }
 
 function observePermission(call: Call, at: At, out: Batch): void {
