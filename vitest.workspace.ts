@@ -5,5 +5,6 @@ export const projects = [
   'packages/testing',
   'packages/cloud-api',
   'packages/store',
+  'packages/service',
   'packages/cli',
 ];

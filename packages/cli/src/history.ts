@@ -6,10 +6,10 @@ import {
   type Pair,
   type PolicyBook,
 } from '@callpermit/core';
+import { storePolicy } from '@callpermit/service';
 import type { SqlStore } from '@callpermit/store';
 import { describeRejection, translateCaptures } from './capture.js';
 import { CliFailure, Exit } from './failure.js';
-import { storePolicy } from './storePolicy.js';
 
 export interface History {
   readonly engine: Engine;

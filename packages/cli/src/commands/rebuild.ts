@@ -1,14 +1,19 @@
 import { Translator } from '@callpermit/cloud-api';
 import { Engine } from '@callpermit/core';
+import {
+  emptyCounts,
+  ingestLines,
+  openStoreOption,
+  POLICY_SETTING,
+  readPolicyFile,
+  type StoreFlags,
+  storePolicy,
+  tally,
+} from '@callpermit/service';
 import type { InboxEntry, InboxOutcome } from '@callpermit/store';
 import { Command } from 'commander';
 import type { TranslatedLine } from '../capture.js';
-import { ingestLines } from '../lineOutcomes.js';
-import { readPolicyFile } from '../options.js';
 import { progress } from '../progress.js';
-import { emptyCounts, tally } from '../replayer.js';
-import { openStoreOption, type StoreFlags } from '../storeOption.js';
-import { POLICY_SETTING, storePolicy } from '../storePolicy.js';
 import type { CliIo } from './query.js';
 
 interface RebuildOptions extends StoreFlags {
