@@ -11,6 +11,13 @@ export {
   placeOf,
   type TranslatedLine,
 } from './lines.js';
+export {
+  GRAPH_SOURCE,
+  recordLines,
+  templatesInLog,
+  translateInboxEntry,
+  WEBHOOK_SOURCE,
+} from './received.js';
 export { emptyCounts, type ReplayCounts, replayBatch, tally } from './replayBatch.js';
 export { openStoreOption, type StoreFlags } from './storeOption.js';
 export {
