@@ -6,5 +6,6 @@ export const projects = [
   'packages/cloud-api',
   'packages/store',
   'packages/service',
+  'packages/http',
   'packages/cli',
 ];
