@@ -3,6 +3,7 @@ import { type CliIo, processIo } from './commands/query.js';
 import { rebuildCommand } from './commands/rebuild.js';
 import { replayCommand } from './commands/replay.js';
 import { requestsCommand } from './commands/requests.js';
+import { serveCommand } from './commands/serve.js';
 import { stateCommand } from './commands/state.js';
 import { CliFailure, Exit } from './failure.js';
 
@@ -13,7 +14,13 @@ export function program(io: CliIo): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s.trimEnd()), writeErr: (s) => io.stderr(s.trimEnd()) });
-  for (const command of [stateCommand(io), requestsCommand(io), replayCommand(io), rebuildCommand(io)]) {
+  for (const command of [
+    stateCommand(io),
+    requestsCommand(io),
+    replayCommand(io),
+    rebuildCommand(io),
+    serveCommand(io),
+  ]) {
     root.addCommand(
       command.exitOverride().configureOutput({
         writeOut: (s) => io.stdout(s.trimEnd()),

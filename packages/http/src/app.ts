@@ -9,7 +9,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { requireToken } from './auth.js';
 import {
   type ApiToken,
@@ -22,6 +22,7 @@ import type { AppEnv, Parts } from './context.js';
 import { errorResponse, GraphCode, invalidParameter } from './errors.js';
 import { NODE_ID, parseGraphPath } from './graphPath.js';
 import { bsuid, graphVersion, instantParam, phoneNumberId, userWaId } from './identifiers.js';
+import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { captures } from './routes/captures.js';
 import { graphRequest } from './routes/graph.js';
@@ -126,7 +127,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
       ...(options.graph?.tokens === undefined ? {} : { tokens: options.graph.tokens }),
     }),
     metrics: options.metrics ?? new Metrics(),
-    log: options.logger ?? pino(),
+    log: options.logger ?? createLogger(),
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
     appSecrets,
     verifyToken: options.verifyToken,

@@ -18,6 +18,7 @@ export {
 } from './config.js';
 export type { AppEnv } from './context.js';
 export { type Listening, type ListenOptions, listen } from './listen.js';
+export { createLogger } from './logger.js';
 export { Metrics } from './metrics.js';
 export { CAPTURES_SOURCE, type CaptureSummary } from './routes/captures.js';
 export { RELAYED_RESPONSE_HEADERS } from './upstream.js';
