@@ -176,13 +176,16 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
   const tooLarge = (limit: number) =>
     bodyLimit({
       maxSize: limit,
-      onError: (c) =>
-        errorResponse(
+      onError: (c) => {
+        // The rest of the body is not read: the connection cannot carry another request.
+        c.header('Connection', 'close');
+        return errorResponse(
           c as Context<AppEnv>,
           413,
           GraphCode.invalidParameter,
           `(#100) The body is larger than ${limit} bytes`,
-        ),
+        );
+      },
     });
   const forwardLimit = tooLarge(parts.maxForwardBytes);
   /** The raw bytes are read (and cached) before any validator parses them: they are forwarded verbatim. */
