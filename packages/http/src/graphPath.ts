@@ -10,7 +10,7 @@ export interface GraphPath {
   readonly version: string | undefined;
   /** The node: a phone number id or WABA id (or any Graph object id). */
   readonly node: string;
-  /** The segments after the node, as given. */
+  /** The segments after the node, as given (a lone edge in lower case). */
   readonly rest: readonly string[];
   /** `rest[0]` in lower case when there is exactly one segment after the node: the edge. */
   readonly edge: string | undefined;
@@ -42,14 +42,16 @@ export function parseGraphPath(pathname: string): GraphPath | undefined {
     prefix = 'versioned';
     version = segments.shift();
   }
-  const [node, ...rest] = segments;
+  const [node, ...given] = segments;
   if (node === undefined) return undefined;
+  // An edge is read in lower case (Meta's edges are), and forwarded so: `Calls` is decided as `calls`.
+  const rest = given.length === 1 ? [(given[0] as string).toLowerCase()] : given;
   return {
     prefix,
     version,
     node,
     rest,
-    edge: rest.length === 1 ? (rest[0] as string).toLowerCase() : undefined,
+    edge: rest.length === 1 ? rest[0] : undefined,
     path: `/${[node, ...rest].map(encodeURIComponent).join('/')}`,
   };
 }

@@ -25,6 +25,8 @@ export class FakeGraph {
   respond: (request: Received) => FakeAnswer | Promise<FakeAnswer> = metaLike;
   /** Holds every answer this long (a slow upstream). */
   delayMs = 0;
+  /** Closes every connection without an answer (an upstream that is down). */
+  down = false;
   private constructor(
     private readonly server: Server,
     readonly url: string,
@@ -44,6 +46,10 @@ export class FakeGraph {
         };
         const self = fake as FakeGraph;
         self.received.push(received);
+        if (self.down) {
+          req.socket.destroy();
+          return;
+        }
         if (self.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, self.delayMs));
         const answer = await self.respond(received);
         const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {});
