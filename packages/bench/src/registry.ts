@@ -1,13 +1,15 @@
 import type { Benchmark } from './benchmark.js';
 import { appendEmmett } from './benchmarks/appendEmmett.js';
 import { coreFold } from './benchmarks/coreFold.js';
+import { httpGuard, httpQuery, httpWebhookPglite, httpWebhookPostgres } from './benchmarks/httpService.js';
 import { queryP99 } from './benchmarks/queryP99.js';
 import { replayPglite, replayPostgres } from './benchmarks/replayDurable.js';
 import { replayMemory, replayMemoryHeap } from './benchmarks/replayMemory.js';
 
 /**
  * Every benchmark, in run order. Explicit on purpose: adding one is adding a line here.
- * The storage work adds replay.pglite, replay.postgres, append.emmett and query.p99.
+ * The storage work adds replay.pglite, replay.postgres, append.emmett and query.p99; the HTTP service adds
+ * http.webhook.pglite, http.webhook.postgres, http.query and http.guard.
  */
 export const benchmarks: readonly Benchmark[] = [
   coreFold,
@@ -17,4 +19,8 @@ export const benchmarks: readonly Benchmark[] = [
   replayPostgres,
   appendEmmett,
   queryP99,
+  httpWebhookPglite,
+  httpWebhookPostgres,
+  httpQuery,
+  httpGuard,
 ];
