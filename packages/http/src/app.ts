@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Translator } from '@callpermit/cloud-api';
 import type { Engine, Instant } from '@callpermit/core';
+import { LineRecorder } from '@callpermit/service';
 import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -114,6 +115,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
   const translator = new Translator();
   const parts: Parts = {
     engine,
+    recorder: new LineRecorder(engine),
     translator,
     templates: new TemplateBook(
       engine.store,

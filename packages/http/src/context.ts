@@ -1,6 +1,7 @@
 // What every route shares: the Hono environment (per-request variables) and the app's parts.
 import type { Translator } from '@callpermit/cloud-api';
 import type { Engine, Instant } from '@callpermit/core';
+import type { LineRecorder } from '@callpermit/service';
 import type { Logger } from 'pino';
 import type { ApiToken } from './config.js';
 import type { Metrics } from './metrics.js';
@@ -18,6 +19,8 @@ export interface AppEnv {
 /** The parts every route uses. */
 export interface Parts {
   readonly engine: Engine;
+  /** Stores received bodies with their facts, concurrent ones in one transaction (group commit). */
+  readonly recorder: LineRecorder;
   readonly translator: Translator;
   readonly templates: TemplateBook;
   readonly upstream: Upstream;

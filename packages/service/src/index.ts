@@ -2,6 +2,7 @@
 // core, cloud-api and store: received bodies → their facts and their inbox entries in one unit of work, and the
 // store a process opens with the policy it keeps. No routes, no commands.
 export { ConfigurationError } from './failure.js';
+export { GROUP_MAX_LINES, LineRecorder } from './lineRecorder.js';
 export {
   describeRejection,
   factsOfLines,

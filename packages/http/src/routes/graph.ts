@@ -3,7 +3,7 @@
 // translator understands it). One dispatcher serves every spelling of a Graph path (see graphPath.ts).
 import { type GraphRequest, parseInstant } from '@callpermit/cloud-api';
 import type { Attempt, Instant, Pair } from '@callpermit/core';
-import { GRAPH_SOURCE, recordLines, type TranslatedLine } from '@callpermit/service';
+import { GRAPH_SOURCE, type TranslatedLine } from '@callpermit/service';
 import type { Context } from 'hono';
 import { forbidden, mayActFor } from '../auth.js';
 import type { AppEnv, Parts } from '../context.js';
@@ -214,7 +214,7 @@ async function guarded(
       return { value: { answer, line }, facts: line.outcome.kind === 'facts' ? line.outcome.facts : [] };
     },
     // The exchange goes to the inbox with its facts, in one transaction, before the pair is released.
-    { record: async (performed) => recordLines(parts.engine, [performed.value.line]) },
+    { record: async (performed) => parts.recorder.record(performed.value.line) },
   );
   if (!result.ok) {
     parts.metrics.decisions.inc({ result: 'refused', code: String(result.refusal.code) });
@@ -234,7 +234,7 @@ async function forwarded(c: Context<AppEnv>, parts: Parts, call: GraphCall): Pro
   const answer = await exchange(c, parts, call);
   if (answer.kind === 'answer') {
     const line = exchangeLine(c, parts, at, call, answer);
-    if (worthRecording(line)) await recordLines(parts.engine, [line]);
+    if (worthRecording(line)) await parts.recorder.record(line);
   }
   return answerOf(c, answer);
 }
@@ -291,7 +291,7 @@ async function callPermissions(c: Context<AppEnv>, parts: Parts, path: GraphPath
   const answer = await exchange(c, parts, call);
   if (answer.kind === 'failed') return answerOf(c, answer);
   const line = exchangeLine(c, parts, at, call, answer);
-  await recordLines(parts.engine, [line]);
+  await parts.recorder.record(line);
   const headers = new Headers();
   if (line.outcome.kind === 'facts' && line.outcome.facts.length > 0) {
     const state = await parts.engine.state(pair, at);

@@ -2,7 +2,7 @@
 // log, one transaction) before they are acknowledged.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { verifyWebhookSignature } from '@callpermit/cloud-api';
-import { recordLines, type TranslatedLine, WEBHOOK_SOURCE } from '@callpermit/service';
+import { type TranslatedLine, WEBHOOK_SOURCE } from '@callpermit/service';
 import type { Context } from 'hono';
 import type { AppEnv, Parts } from '../context.js';
 import { errorResponse, GraphCode } from '../errors.js';
@@ -78,12 +78,11 @@ export async function delivery(c: Context<AppEnv>, parts: Parts): Promise<Respon
         ? parts.translator.webhook(body, parts.now(), `${WEBHOOK_SOURCE}:${c.get('requestId')}`)
         : { kind: 'rejected', path: '', reason: malformed },
   };
-  const [result] = await recordLines(parts.engine, [line]);
-  const outcome = result?.outcome ?? 'rejected';
+  const result = await parts.recorder.record(line);
+  const outcome = result.outcome;
   parts.metrics.webhooks.inc({ outcome: malformed === undefined ? outcome : 'malformed' });
   if (malformed !== undefined)
     return errorResponse(c, 400, GraphCode.invalidParameter, `(#100) ${malformed}`);
-  const ack: Acknowledgement =
-    result?.reason === undefined ? { outcome } : { outcome, reason: result.reason };
+  const ack: Acknowledgement = result.reason === undefined ? { outcome } : { outcome, reason: result.reason };
   return c.json(ack, 200);
 }
