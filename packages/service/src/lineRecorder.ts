@@ -14,9 +14,10 @@ export const GROUP_MAX_LINES = 1000;
 /**
  * Group commit for a service receiving bodies one by one (webhooks, Graph exchanges): a body arriving while a
  * transaction is in flight waits for the next one, which records every body that waited (`recordLines`: inbox
- * and facts together). Each caller is answered with its own line's result once the transaction holding it has
+ * and facts together); a transaction starts one event-loop turn after its first body, so bodies already
+ * arriving join it. Each caller is answered with its own line's result once the transaction holding it has
  * committed, so an acknowledged body is stored; if that transaction fails, every caller in it gets the error.
- * Under load, N concurrent bodies cost one transaction instead of N; alone, a body waits for nothing.
+ * Under load, N concurrent bodies cost one transaction instead of N; alone, a body waits one loop turn.
  */
 export class LineRecorder {
   private waiting: Waiting[] = [];
@@ -38,6 +39,9 @@ export class LineRecorder {
     this.running = true;
     try {
       while (this.waiting.length > 0) {
+        // One turn of the event loop first: requests already on their sockets join this transaction instead
+        // of the next (an embedded database can keep the loop busy for a whole transaction).
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const batch = this.waiting.splice(0, this.maxLines);
         try {
           const results = await recordLines(
