@@ -46,12 +46,13 @@ describe('LineRecorder (group commit)', () => {
     const recorder = new LineRecorder(engine);
     const f = factsFor(uniquePair());
     engine.failNext = true;
-    const failed = Promise.allSettled([recorder.record(lineOf(f.userMessaged(T0, 'a'), 1))]);
-    const later = recorder.record(lineOf(f.userMessaged(T0 + 1, 'b'), 2));
-    expect((await failed)[0]).toMatchObject({
-      status: 'rejected',
-      reason: new Error('the database went away'),
-    });
-    expect(await later).toEqual({ outcome: 'applied' });
+    const group = [
+      recorder.record(lineOf(f.userMessaged(T0, 'a'), 1)),
+      recorder.record(lineOf(f.userMessaged(T0 + 1, 'b'), 2)),
+    ];
+    const failed = await Promise.allSettled(group);
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(failed[0]).toMatchObject({ reason: new Error('the database went away') });
+    expect(await recorder.record(lineOf(f.userMessaged(T0 + 2, 'c'), 3))).toEqual({ outcome: 'applied' });
   });
 });
