@@ -3,7 +3,16 @@
 // Allowed: forwarded with callpermit's Meta token, Meta's answer verbatim, the exchange recorded.
 import { policyBook } from '@callpermit/core';
 import type { SqlStore } from '@callpermit/store';
-import { BUSINESS, payloadOf, reply, USER, userText, WABA } from '@callpermit/testing/wire';
+import {
+  BUSINESS,
+  freeFormRequestBody,
+  payloadOf,
+  reply,
+  templateSendBody,
+  USER,
+  userText,
+  WABA,
+} from '@callpermit/testing/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGraph } from './test/fakeGraph.js';
 import {
@@ -46,24 +55,6 @@ const connect = (user: string) => ({
   action: 'connect',
   session: {},
 });
-const interactiveRequest = (user: string) => ({
-  messaging_product: 'whatsapp',
-  recipient_type: 'individual',
-  to: user,
-  type: 'interactive',
-  interactive: {
-    type: 'call_permission_request',
-    action: { name: 'call_permission_request' },
-    body: { text: 'May we call?' },
-  },
-});
-const templateSend = (user: string, name: string) => ({
-  messaging_product: 'whatsapp',
-  to: user,
-  type: 'template',
-  template: { name, language: { code: 'en_US' } },
-});
-
 async function grant(to: TestService, user: string, permanent = false): Promise<void> {
   const at = nowSeconds() - 60;
   const body = payloadOf(
@@ -198,12 +189,12 @@ describe('permission requests', () => {
   it('free-form: allowed in the window, then 138009 at 1 per 24 h with when the next is allowed', async () => {
     const user = newUser();
     await openWindow(service, user);
-    const first = await postJson(service, `/v23.0/${BUSINESS}/messages`, interactiveRequest(user));
+    const first = await postJson(service, `/v23.0/${BUSINESS}/messages`, freeFormRequestBody(user));
     expect(first.status).toBe(200);
     const messageId = (await bodyOf(first)).messages[0].id;
     const state = await service.engine.state({ business: BUSINESS, user }, nowSeconds());
     expect(state.requests.get(messageId)).toMatchObject({ channel: 'free_form', tentative: false });
-    const second = await postJson(service, `/v23.0/${BUSINESS}/messages`, interactiveRequest(user));
+    const second = await postJson(service, `/v23.0/${BUSINESS}/messages`, freeFormRequestBody(user));
     expect(second.status).toBe(400);
     expect((await bodyOf(second)).error).toMatchObject({
       code: 138009,
@@ -214,12 +205,12 @@ describe('permission requests', () => {
 
   it('free-form outside the customer-service window: 131047; a permanent permission: 138017', async () => {
     const user = newUser();
-    const closed = await postJson(service, `/${BUSINESS}/messages`, interactiveRequest(user));
+    const closed = await postJson(service, `/${BUSINESS}/messages`, freeFormRequestBody(user));
     expect((await bodyOf(closed)).error.code).toBe(131047);
     const permanent = newUser();
     await grant(service, permanent, true);
     await openWindow(service, permanent);
-    const again = await postJson(service, `/${BUSINESS}/messages`, interactiveRequest(permanent));
+    const again = await postJson(service, `/${BUSINESS}/messages`, freeFormRequestBody(permanent));
     expect(again.status).toBe(400);
     expect((await bodyOf(again)).error.code).toBe(138017);
     expect([...reached('messages', user), ...reached('messages', permanent)]).toEqual([]);
@@ -229,9 +220,9 @@ describe('permission requests', () => {
     const user = newUser();
     const name = `callback_${user}`;
     // Unknown template: an ordinary message, forwarded.
-    expect((await postJson(service, `/v23.0/${BUSINESS}/messages`, templateSend(user, name))).status).toBe(
-      200,
-    );
+    expect(
+      (await postJson(service, `/v23.0/${BUSINESS}/messages`, templateSendBody(name, user))).status,
+    ).toBe(200);
     const created = await service.call(`/v23.0/${WABA}/message_templates`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${SCOPED_TOKEN}` },
@@ -244,10 +235,10 @@ describe('permission requests', () => {
     });
     expect(created.status).toBe(200);
     const other = newUser();
-    expect((await postJson(service, `/v23.0/${BUSINESS}/messages`, templateSend(other, name))).status).toBe(
-      200,
-    );
-    const refused = await postJson(service, `/v23.0/${BUSINESS}/messages`, templateSend(other, name));
+    expect(
+      (await postJson(service, `/v23.0/${BUSINESS}/messages`, templateSendBody(name, other))).status,
+    ).toBe(200);
+    const refused = await postJson(service, `/v23.0/${BUSINESS}/messages`, templateSendBody(name, other));
     expect((await bodyOf(refused)).error.code).toBe(138009);
     expect(reached('messages', other)).toHaveLength(1);
   });

@@ -156,23 +156,38 @@ function apiCall(
   return JSON.stringify({ kind: 'api_call', at: iso(at), request, response: { status, body: response } });
 }
 
+/** The body of a free-form (interactive) call permission request to `user` (reference §1). */
+export function freeFormRequestBody(user = USER): Record<string, unknown> {
+  return {
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to: user,
+    type: 'interactive',
+    interactive: {
+      type: 'call_permission_request',
+      action: { name: 'call_permission_request' },
+      body: { text: 'May we call?' },
+    },
+  };
+}
+
+/** The body of a template send to `user` (reference §2). */
+export function templateSendBody(name: string, user = USER): Record<string, unknown> {
+  return {
+    messaging_product: 'whatsapp',
+    to: user,
+    type: 'template',
+    template: { name, language: { code: 'en_US' } },
+  };
+}
+
 export function sendFreeForm(wamid: string, at: number, httpStatus = 200, user = USER): string {
   const ok = httpStatus < 300;
   return apiCall(
     at,
     'POST',
     `/v23.0/${BUSINESS}/messages`,
-    {
-      messaging_product: 'whatsapp',
-      recipient_type: 'individual',
-      to: user,
-      type: 'interactive',
-      interactive: {
-        type: 'call_permission_request',
-        action: { name: 'call_permission_request' },
-        body: { text: 'May we call?' },
-      },
-    },
+    freeFormRequestBody(user),
     httpStatus,
     ok
       ? { messaging_product: 'whatsapp', contacts: [{ input: user, wa_id: user }], messages: [{ id: wamid }] }
@@ -200,19 +215,11 @@ export function createTemplate(name: string, at: number): string {
 }
 
 export function sendTemplate(wamid: string, name: string, at: number, user = USER): string {
-  return apiCall(
-    at,
-    'POST',
-    `/v23.0/${BUSINESS}/messages`,
-    {
-      messaging_product: 'whatsapp',
-      to: user,
-      type: 'template',
-      template: { name, language: { code: 'en_US' } },
-    },
-    200,
-    { messaging_product: 'whatsapp', contacts: [{ input: user, wa_id: user }], messages: [{ id: wamid }] },
-  );
+  return apiCall(at, 'POST', `/v23.0/${BUSINESS}/messages`, templateSendBody(name, user), 200, {
+    messaging_product: 'whatsapp',
+    contacts: [{ input: user, wa_id: user }],
+    messages: [{ id: wamid }],
+  });
 }
 
 export function settings(callback: 'ENABLED' | 'DISABLED', at: number): string {

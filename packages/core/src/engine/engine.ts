@@ -272,12 +272,7 @@ export class Engine {
       const key = commandFactKey(command);
       if ((await this.store.knownKeys([key])).has(key))
         return { ok: true, facts: [], replayed: true, at: asked };
-      const businessStream = businessStreamId(command.pair.business);
-      const heads = await this.heads([stream, businessStream]);
-      const head = heads.get(stream);
-      const at = Math.max(asked, head?.state?.last?.at ?? asked);
-      const env = await this.envFor(command.pair.business, heads.get(businessStream), []);
-      const state = await this.stateAt(stream, command.pair, head, at, env, false);
+      const { head, at, env, state } = await this.decisionBase(command.pair, asked);
       const decision = decide(state, command, at, env);
       if (!decision.ok || decision.facts.length === 0) return { ...decision, at };
       try {
@@ -310,14 +305,8 @@ export class Engine {
     perform: (at: Instant) => Promise<AttemptExchange<T>>,
     options: AttemptOptions<T> = {},
   ): Promise<AttemptResult<T>> {
-    const stream = pairStreamId(attempt.pair);
-    return this.store.exclusive(stream, async () => {
-      const businessStream = businessStreamId(attempt.pair.business);
-      const heads = await this.heads([stream, businessStream]);
-      const head = heads.get(stream);
-      const at = Math.max(asked, head?.state?.last?.at ?? asked);
-      const env = await this.envFor(attempt.pair.business, heads.get(businessStream), []);
-      const state = await this.stateAt(stream, attempt.pair, head, at, env, false);
+    return this.store.exclusive(pairStreamId(attempt.pair), async () => {
+      const { at, env, state } = await this.decisionBase(attempt.pair, asked);
       const refusal = attemptRefusal(state, attempt, at, env);
       if (refusal) return { ok: false, at, refusal };
       const exchange = await perform(at);
@@ -325,6 +314,23 @@ export class Engine {
       else if (exchange.facts.length > 0) await this.ingest(exchange.facts);
       return { ok: true, at, value: exchange.value };
     });
+  }
+
+  /**
+   * What a decision about a pair asked for at `asked` is made on: the pair's head, the instant (never before
+   * the pair's latest fact), the business's rules and the state at that instant (shared: not to be mutated).
+   */
+  private async decisionBase(
+    pair: Pair,
+    asked: Instant,
+  ): Promise<{ head: StoredHead | undefined; at: Instant; env: RuleEnv; state: PairState }> {
+    const stream = pairStreamId(pair);
+    const businessStream = businessStreamId(pair.business);
+    const heads = await this.heads([stream, businessStream]);
+    const head = heads.get(stream);
+    const at = Math.max(asked, head?.state?.last?.at ?? asked);
+    const env = await this.envFor(pair.business, heads.get(businessStream), []);
+    return { head, at, env, state: await this.stateAt(stream, pair, head, at, env, false) };
   }
 
   /** The pair's state folded from every fact at or before `at`: the caller's own copy. */
