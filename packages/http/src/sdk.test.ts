@@ -14,7 +14,7 @@ let sdk: WhatsAppAPI;
 
 beforeAll(async () => {
   fake = await FakeGraph.start();
-  service = await startService({ store: 'pglite', graph: { url: fake.url, token: META_TOKEN } });
+  service = await startService({ store: 'memory', graph: { url: fake.url, token: META_TOKEN } });
   sdk = new WhatsAppAPI({
     token: TOKEN,
     appSecret: 'not-used-here',
