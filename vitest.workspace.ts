@@ -7,5 +7,7 @@ export const projects = [
   'packages/store',
   'packages/simulation',
   'packages/timeline',
+  'packages/service',
+  'packages/http',
   'packages/cli',
 ];

@@ -1,6 +1,7 @@
 import type { Benchmark } from './benchmark.js';
 import { appendEmmett } from './benchmarks/appendEmmett.js';
 import { coreFold } from './benchmarks/coreFold.js';
+import { httpGuard, httpQuery, httpWebhookPglite, httpWebhookPostgres } from './benchmarks/httpService.js';
 import { queryP99 } from './benchmarks/queryP99.js';
 import { replayAgainPglite, replayAgainPostgres } from './benchmarks/replayAgain.js';
 import { replayPglite, replayPostgres } from './benchmarks/replayDurable.js';
@@ -9,7 +10,8 @@ import { replayMemory, replayMemoryHeap } from './benchmarks/replayMemory.js';
 /**
  * Every benchmark, in run order. Explicit on purpose: adding one is adding a line here.
  * The storage work adds replay.pglite, replay.postgres, append.emmett and query.p99; the embedding boundary
- * (issue 17) adds replay.again.pglite and replay.again.postgres.
+ * (issue 17) adds replay.again.pglite and replay.again.postgres; the HTTP service adds http.webhook.pglite,
+ * http.webhook.postgres, http.query and http.guard.
  */
 export const benchmarks: readonly Benchmark[] = [
   coreFold,
@@ -21,4 +23,8 @@ export const benchmarks: readonly Benchmark[] = [
   queryP99,
   replayAgainPglite,
   replayAgainPostgres,
+  httpWebhookPglite,
+  httpWebhookPostgres,
+  httpQuery,
+  httpGuard,
 ];

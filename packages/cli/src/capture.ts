@@ -1,15 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { type LineOutcome, readCaptureLines, Translator } from '@callpermit/cloud-api';
+import { readCaptureLines, Translator } from '@callpermit/cloud-api';
+import type { TranslatedLine } from '@callpermit/service';
 import { CliFailure } from './failure.js';
 
-/** One capture line with what the translator made of it. */
-export interface TranslatedLine {
-  readonly file: string;
-  readonly lineNo: number;
-  readonly raw: string;
-  readonly outcome: LineOutcome;
-}
+export { describeRejection, type TranslatedLine } from '@callpermit/service';
 
 /** Fails with one clear line when a capture file cannot be read. `-` is stdin. */
 export async function assertReadable(file: string): Promise<void> {
@@ -52,11 +47,4 @@ export async function* translateCaptures(
     }
     if (batch.length > 0) yield batch;
   }
-}
-
-/** `FILE:LINE: PATH: REASON`, the form every command reports a bad line in. */
-export function describeRejection(line: TranslatedLine): string {
-  if (line.outcome.kind !== 'rejected') return '';
-  const where = line.outcome.path ? `${line.outcome.path}: ` : '';
-  return `${line.file}:${line.lineNo}: ${where}${line.outcome.reason}`;
 }

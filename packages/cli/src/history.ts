@@ -7,11 +7,10 @@ import {
   type Pair,
   type PolicyBook,
 } from '@callpermit/core';
+import { conflictReason, storePolicy } from '@callpermit/service';
 import type { SqlStore } from '@callpermit/store';
 import { describeRejection, type TranslatedLine, translateCaptures } from './capture.js';
 import { CliFailure, Exit } from './failure.js';
-import { conflictReason } from './lineOutcomes.js';
-import { storePolicy } from './storePolicy.js';
 
 export interface History {
   readonly engine: Engine;

@@ -1,6 +1,7 @@
+// Moved to @callpermit/service (the HTTP service shares them); re-exported for existing importers.
+export { openStoreOption, replayBatch } from '@callpermit/service';
 export { type TranslatedLine, translateCaptures } from './capture.js';
 export type { CliIo } from './commands/query.js';
 export { CliFailure, Exit } from './failure.js';
 export { main, program } from './main.js';
-export { type ReplayCounts, replayBatch, replayCaptures } from './replayer.js';
-export { openStoreOption } from './storeOption.js';
+export { type ReplayCounts, replayCaptures } from './replayer.js';

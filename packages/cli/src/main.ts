@@ -5,6 +5,7 @@ import { type CliIo, processIo } from './commands/query.js';
 import { rebuildCommand } from './commands/rebuild.js';
 import { replayCommand } from './commands/replay.js';
 import { requestsCommand } from './commands/requests.js';
+import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
 import { stateCommand } from './commands/state.js';
 import { timelineCommand } from './commands/timeline.js';
@@ -26,6 +27,7 @@ export function program(io: CliIo): Command {
     timelineCommand(io),
     compareCommand(io),
     exploreCommand(io),
+    serveCommand(io),
   ]) {
     root.addCommand(
       command.exitOverride().configureOutput({

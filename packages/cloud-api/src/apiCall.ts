@@ -1,15 +1,23 @@
 // Logged Graph API calls → facts. A call only says something happened when Meta accepted it (2xx); the
 // endpoint is recognised from the path, with or without a Graph version or host in front.
-import { businessIdProblem, type ObservedStatus, type ObservedUsage, userIdProblem } from '@callpermit/core';
+import {
+  type Attempt,
+  businessIdProblem,
+  type ObservedStatus,
+  type ObservedUsage,
+  userIdProblem,
+} from '@callpermit/core';
 import {
   apiCallEntry,
   type CallPermissionsResponse,
+  type CallRequest,
   callPermissionsResponse,
   callRequest,
   callResponse,
   createTemplateRequest,
   LIMITED_ACTIONS,
   periodSeconds,
+  type SendMessageRequest,
   sendMessageRequest,
   sendMessageResponse,
   settingsRequest,
@@ -17,6 +25,7 @@ import {
 import type { Batch } from './batch.js';
 import { waId } from './identity.js';
 import { check, joinPath, Refusal } from './refusal.js';
+import { callingSettingFacts } from './settings.js';
 import { readInstant, toSeconds } from './wire.js';
 
 // [scheme://host]/[vNN.N/]{node}/{edge}[/][?query]
@@ -72,6 +81,47 @@ export function translateApiCall(raw: unknown, prefix: string, out: Batch): void
   }
 }
 
+/** A Graph API request as the business sends it: method, path (with or without version and host), JSON body. */
+export interface GraphRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body?: unknown;
+}
+
+/**
+ * The permission request or call a Graph request attempts, which the guard must decide before it reaches Meta:
+ * `POST /{phone_number_id}/messages` with an interactive `call_permission_request` (free-form) or a template
+ * in `templates` (a template known to carry the permission component), and `POST /{phone_number_id}/calls`
+ * with `action: connect`. Anything else (other messages and actions, other endpoints, a body Meta would refuse
+ * anyway) is no attempt: undefined. The same reading as the translation of the logged call.
+ */
+export function graphAttempt(request: GraphRequest, templates: ReadonlySet<string>): Attempt | undefined {
+  const match = GRAPH_PATH.exec(request.path);
+  if (!match || request.method.toUpperCase() !== 'POST') return undefined;
+  const [, node = '', edge = ''] = match;
+  if (edge === 'messages') {
+    if (!sendMessageRequest.validate(request.body)) return undefined;
+    const body = request.body as SendMessageRequest;
+    const channel =
+      body.interactive?.type === 'call_permission_request'
+        ? 'free_form'
+        : body.type === 'template' && body.template !== undefined && templates.has(body.template.name)
+          ? 'template'
+          : undefined;
+    return (
+      channel && { type: 'SendPermissionRequest', pair: { business: node, user: recipientIn(body) }, channel }
+    );
+  }
+  if (edge === 'calls') {
+    if (!callRequest.validate(request.body)) return undefined;
+    const body = request.body as CallRequest;
+    return body.action === 'connect'
+      ? { type: 'StartCall', pair: { business: node, user: recipientIn(body) } }
+      : undefined;
+  }
+  return undefined;
+}
+
 /** The node of the path as the business (a phone-number id), or a Refusal at `request.path`. */
 function businessOf(call: Call, at: At): string {
   const problem = businessIdProblem(call.node);
@@ -83,12 +133,22 @@ function businessOf(call: Call, at: At): string {
  * `to` (a phone number, normalised to a wa_id) wins over `recipient` (a BSUID, checked by the schema), as at
  * Meta. A `to` that is not a phone number once normalised is refused at its path.
  */
-function recipientOf(body: { to?: string | undefined; recipient?: string | undefined }, at: At): string {
-  if (body.to === undefined) return body.recipient as string;
-  const user = waId(body.to);
+function recipientOf(body: Recipient, at: At): string {
+  const user = recipientIn(body);
+  if (body.to === undefined) return user;
   const problem = userIdProblem(user);
   if (problem !== undefined) throw new Refusal(at('request', 'body', 'to'), problem);
   return user;
+}
+
+type Recipient = { to?: string | undefined; recipient?: string | undefined };
+
+/**
+ * The user a send or call names, unchecked: `to` normalised to a wa_id, else `recipient`. The guard checks it
+ * when it decides (an attempt on a malformed user is refused as input, never forwarded unguarded).
+ */
+function recipientIn(body: Recipient): string {
+  return body.to !== undefined ? waId(body.to) : (body.recipient as string);
 }
 
 function sendMessage(call: Call, at: At, out: Batch): void {
@@ -158,21 +218,12 @@ function startCall(call: Call, at: At, out: Batch): void {
 }
 
 function changeSettings(call: Call, at: At, out: Batch): void {
-  const callback = check(settingsRequest, call.requestBody, () => at('request', 'body')).calling
-    ?.callback_permission_status;
-  if (callback === undefined) {
+  const calling = check(settingsRequest, call.requestBody, () => at('request', 'body')).calling;
+  if (calling?.callback_permission_status === undefined && calling?.status === undefined) {
     out.ignored++;
     return;
   }
-  const enabled = callback === 'ENABLED';
-  out.facts.push({
-    type: 'CallbackSettingChanged',
-    business: businessOf(call, at),
-    enabled,
-    at: call.at,
-    key: `api:settings:${call.node}:${call.at}:callback-${enabled ? 'enabled' : 'disabled'}`,
-    source: out.source,
-  });
+  callingSettingFacts(calling, businessOf(call, at), call.at, 'api:settings', out);
 }
 
 function observePermission(call: Call, at: At, out: Batch): void {

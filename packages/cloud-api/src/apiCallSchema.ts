@@ -30,6 +30,8 @@ export const sendMessageRequest = z.compile(
     .refine(hasRecipient, recipientRequired),
 );
 
+export type SendMessageRequest = z.output<typeof sendMessageRequest>;
+
 /** `contacts[0].wa_id` is Meta's canonical id for the number sent to: the one its webhooks use. */
 export const sendMessageResponse = z.compile(
   z.object({
@@ -54,6 +56,8 @@ export const callRequest = z.compile(
     .refine((b) => b.action !== 'connect' || hasRecipient(b), recipientRequired),
 );
 
+export type CallRequest = z.output<typeof callRequest>;
+
 export const callResponse = z.compile(
   z.object({ calls: z.array(z.object({ id })).min(1, 'needs the call id (calls[0].id)') }),
 );
@@ -61,7 +65,12 @@ export const callResponse = z.compile(
 /** POST /{phone_number_id}/settings. */
 export const settingsRequest = z.compile(
   z.object({
-    calling: z.object({ callback_permission_status: z.enum(['ENABLED', 'DISABLED']).optional() }).optional(),
+    calling: z
+      .object({
+        status: z.enum(['ENABLED', 'DISABLED']).optional(),
+        callback_permission_status: z.enum(['ENABLED', 'DISABLED']).optional(),
+      })
+      .optional(),
   }),
 );
 

@@ -1,5 +1,5 @@
-import { MAX_REF_LENGTH, type SourceRef, textProblem } from '@callpermit/core';
-import { translateApiCall } from './apiCall.js';
+import { type Attempt, MAX_REF_LENGTH, type SourceRef, textProblem } from '@callpermit/core';
+import { type GraphRequest, graphAttempt, translateApiCall } from './apiCall.js';
 import type { Batch } from './batch.js';
 import { captureLine } from './captureLine.js';
 import { MessageMemory } from './memory.js';
@@ -31,10 +31,23 @@ export class Translator {
     return this.#templates;
   }
 
+  /** Template names learnt elsewhere (e.g. TemplateKnown facts another process recorded) to know from now on. */
+  knowTemplates(names: Iterable<string>): void {
+    for (const name of names) this.#templates.add(name);
+  }
+
+  /**
+   * The permission request or call a Graph request attempts (see `graphAttempt`), with the templates this
+   * translator knows: what the guard decides before forwarding. Undefined for anything else.
+   */
+  attempt(request: GraphRequest): Attempt | undefined {
+    return graphAttempt(request, this.#templates);
+  }
+
   /**
    * One capture line (raw text, see docs/capture-format.md). `ref` goes into each fact's source.ref.
-   * Like every method here, it never throws: whatever it is given, what cannot be read is a `rejected`
-   * outcome naming the path (or the argument: `ref`, `receivedAt`) and the reason.
+   * Like every method here that reads input, it never throws: whatever it is given, what cannot be read is a
+   * `rejected` outcome naming the path (or the argument: `ref`, `receivedAt`) and the reason.
    */
   line(raw: string, ref: string): LineOutcome {
     if (typeof raw !== 'string')

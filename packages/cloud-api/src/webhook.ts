@@ -3,6 +3,7 @@
 import { type Pair, userIdProblem } from '@callpermit/core';
 import { type Batch, instantOf, missingInstant } from './batch.js';
 import { check, joinPath, Refusal } from './refusal.js';
+import { callingSettingFacts } from './settings.js';
 import {
   type AccountSettingsValue,
   accountSettingsValue,
@@ -283,20 +284,12 @@ function settingsChange(
   out: Batch,
 ): void {
   const settings = value.phone_number_settings;
-  const callback = settings?.calling?.callback_permission_status;
-  if (callback === undefined) {
+  const calling = settings?.calling;
+  if (calling?.callback_permission_status === undefined && calling?.status === undefined) {
     out.ignored++;
     return;
   }
   const business = either(settings?.phone_number_id, value.metadata?.phone_number_id);
   const at = instantOf(value.timestamp, receivedAt) ?? missingInstant(`${path()}.timestamp`);
-  const enabled = callback === 'ENABLED';
-  out.facts.push({
-    type: 'CallbackSettingChanged',
-    business,
-    enabled,
-    at,
-    key: `settings:${business}:${at}:callback-${enabled ? 'enabled' : 'disabled'}`,
-    source: out.source,
-  });
+  callingSettingFacts(calling, business, at, 'settings', out);
 }

@@ -145,15 +145,19 @@ export const accountSettingsValue = z.compile(
         .object({
           phone_number_id: businessId.optional(),
           calling: z
-            .object({ callback_permission_status: z.enum(['ENABLED', 'DISABLED']).optional() })
+            .object({
+              status: z.enum(['ENABLED', 'DISABLED']).optional(),
+              callback_permission_status: z.enum(['ENABLED', 'DISABLED']).optional(),
+            })
             .optional(),
         })
         .optional(),
     })
     .refine(
       (v) =>
-        v.phone_number_settings?.calling?.callback_permission_status === undefined ||
-        (v.phone_number_settings.phone_number_id ?? v.metadata?.phone_number_id) !== undefined,
+        (v.phone_number_settings?.calling?.callback_permission_status === undefined &&
+          v.phone_number_settings?.calling?.status === undefined) ||
+        (v.phone_number_settings?.phone_number_id ?? v.metadata?.phone_number_id) !== undefined,
       {
         path: ['phone_number_settings', 'phone_number_id'],
         message:

@@ -4,6 +4,7 @@
 export { changeInstants } from './domain/changes.js';
 export { checkCommand, commandProblem } from './domain/commandCheck.js';
 export type {
+  Attempt,
   Command,
   ErrorCode as ErrorCodeValue,
   Refusal,
@@ -11,7 +12,7 @@ export type {
   StartCall,
 } from './domain/commands.js';
 export { ErrorCode } from './domain/commands.js';
-export { type Decision, decide } from './domain/decide.js';
+export { attemptRefusal, type Decision, decide } from './domain/decide.js';
 export { applyFact, evolve, fold } from './domain/evolve.js';
 export { factProblem, sourceProblem } from './domain/factCheck.js';
 export * from './domain/facts.js';
@@ -37,6 +38,7 @@ export { businessStreamId, type Pair, pairStreamId, parseStreamId } from './doma
 export {
   businessRuleEnv,
   type CallbackChange,
+  callingDisabledAt,
   type PermissionStatus,
   permissionAt,
   type RuleEnv,
@@ -54,6 +56,9 @@ export {
   requests,
 } from './domain/views.js';
 export {
+  type AttemptExchange,
+  type AttemptOptions,
+  type AttemptResult,
   Engine,
   type EngineOptions,
   type ExecuteResult,
@@ -63,6 +68,7 @@ export {
   type IngestResult,
   type RejectedFact,
 } from './engine/engine.js';
+export { KeyedMutex } from './engine/keyedMutex.js';
 export { comparePositions, MemoryFactStore, positionOf } from './engine/memoryStore.js';
 export * from './engine/port.js';
 export {

@@ -268,6 +268,10 @@ export class SqlFactStore implements FactStore {
     }));
   }
 
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.client.exclusive(key, fn);
+  }
+
   /** Nothing to release: the store that owns the connection closes it. */
   async close(): Promise<void> {}
 }

@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { KeyedMutex } from '@callpermit/core';
 import type { PGlite } from '@electric-sql/pglite';
 import { pgliteParsers } from './codec.js';
 import { type SqlClient, transactionScope } from './sqlClient.js';
@@ -25,9 +26,13 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
   }
   const run = async (sql: string, params?: readonly unknown[]) =>
     (await db.query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[];
+  // One process per directory (the lock file): a mutex in this process excludes everyone.
+  const locks = new KeyedMutex();
+  const exclusive = <T>(key: string, fn: () => Promise<T>) => locks.run(key, fn);
   return {
     driver: 'pglite',
     query: (sql, params) => run(sql, params) as never,
+    exclusive,
     transaction: (fn) =>
       db.transaction((tx) =>
         fn(
@@ -35,6 +40,8 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
             'pglite',
             async (sql, params) =>
               (await tx.query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[],
+            0,
+            exclusive,
           ),
         ),
       ),

@@ -10,8 +10,16 @@ export interface SqlClient {
   readonly driver: 'pglite' | 'postgres';
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while no other holder of `key` runs, in this process or any other on the same database (the
+   * FactStore port's `exclusive`). Never inside the transaction: a transaction's client hands it to the client
+   * that opened it.
+   */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+export type Exclusive = SqlClient['exclusive'];
 
 type RunQuery = (sql: string, params?: readonly unknown[]) => Promise<Row[]>;
 
@@ -20,16 +28,22 @@ type RunQuery = (sql: string, params?: readonly unknown[]) => Promise<Row[]>;
  * Queries sent without waiting for the previous one (a replay's inbox lines while the engine folds) run one
  * after the other in the order sent: neither driver queues them on a transaction's connection for us.
  */
-export function transactionScope(driver: SqlClient['driver'], run: RunQuery, depth = 0): SqlClient {
+export function transactionScope(
+  driver: SqlClient['driver'],
+  run: RunQuery,
+  depth = 0,
+  exclusive: Exclusive = noExclusive,
+): SqlClient {
   if (depth === 0) run = inOrder(run);
   return {
     driver,
     query: <R extends Row>(sql: string, params?: readonly unknown[]) => run(sql, params) as Promise<R[]>,
+    exclusive,
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       const savepoint = `callpermit_${depth + 1}`;
       await run(`savepoint ${savepoint}`);
       try {
-        const result = await fn(transactionScope(driver, run, depth + 1));
+        const result = await fn(transactionScope(driver, run, depth + 1, exclusive));
         await run(`release savepoint ${savepoint}`);
         return result;
       } catch (error) {
@@ -41,6 +55,10 @@ export function transactionScope(driver: SqlClient['driver'], run: RunQuery, dep
       throw new Error('a transaction is closed by the transaction() call that opened it');
     },
   };
+}
+
+async function noExclusive(): Promise<never> {
+  throw new Error('exclusive() is not available on this transaction: its driver passed none');
 }
 
 /** `run`, with each query started only once the previous one has finished. */

@@ -603,6 +603,67 @@ export function factStoreContract(
       });
     });
 
+    describe('exclusive', () => {
+      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+      it('holders of one key run one at a time; other keys run alongside; the value comes back', async () => {
+        const key = pairStreamId(uniquePair());
+        const other = pairStreamId(uniquePair());
+        let inside = 0;
+        let most = 0;
+        const hold = async (label: string) => {
+          inside++;
+          most = Math.max(most, inside);
+          await pause(15);
+          inside--;
+          return label;
+        };
+        let otherRan = false;
+        const results = await Promise.all([
+          store.exclusive(key, () => hold('a')),
+          store.exclusive(key, () => hold('b')),
+          store.exclusive(key, () => hold('c')),
+          store.exclusive(other, async () => {
+            otherRan = inside > 0;
+            return 'other';
+          }),
+        ]);
+        expect(results).toEqual(['a', 'b', 'c', 'other']);
+        expect(most).toBe(1);
+        expect(otherRan, 'another key did not wait for the held one').toBe(true);
+      });
+
+      it('a holder that throws releases its key', async () => {
+        const key = pairStreamId(uniquePair());
+        await expect(store.exclusive(key, async () => Promise.reject(new Error('boom')))).rejects.toThrow(
+          'boom',
+        );
+        expect(await store.exclusive(key, async () => 'next')).toBe('next');
+      });
+
+      it('Engine.attempt: two engines racing attempts of which only one may pass perform exactly one', async () => {
+        const pair = uniquePair();
+        const f = factsFor(pair);
+        const policy = policyBook({ connectedCallLimits: [{ periodSeconds: DAY, maxAllowed: 1 }] });
+        const [a, b] = [new Engine(store, { policy }), new Engine(store, { policy })];
+        await a.ingest([f.granted(T0 - 60, { expiresAt: T0 + 6 * DAY })]);
+        let performed = 0;
+        const upstream = async (at: Instant, callId: string) => {
+          performed++;
+          await pause(30);
+          return { value: callId, facts: [f.callAttempted(at, callId)] };
+        };
+        const attempt = { type: 'StartCall', pair } as const;
+        const results = await Promise.all([
+          a.attempt(attempt, T0, (at) => upstream(at, 'wacid.A')),
+          b.attempt(attempt, T0, (at) => upstream(at, 'wacid.B')),
+        ]);
+        expect(performed).toBe(1);
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+        expect(results.find((r) => !r.ok)).toMatchObject({ refusal: { code: 138012 } });
+      });
+    });
+
     describe('through the Engine', () => {
       it('ingest applies each fact once, whatever the batches and duplicates', async () => {
         const pair = uniquePair();

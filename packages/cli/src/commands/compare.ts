@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { isoInstant, readCaptureLines } from '@callpermit/cloud-api';
+import { readPolicyFile } from '@callpermit/service';
 import {
   type Answer,
   comparePolicies,
@@ -12,7 +13,6 @@ import {
 import { Command } from 'commander';
 import { assertReadable } from '../capture.js';
 import { CliFailure } from '../failure.js';
-import { readPolicyFile } from '../options.js';
 import type { CliIo } from './query.js';
 import { runScenarioFile } from './simulate.js';
 

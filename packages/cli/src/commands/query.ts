@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { type Pair, type PairState, pairProblem } from '@callpermit/core';
+import { openStoreOption, type StoreFlags } from '@callpermit/service';
 import { DATABASE_URL_ENV, defaultDataDir } from '@callpermit/store';
 import { Command } from 'commander';
 import { CliFailure } from '../failure.js';
 import { type History, historyFromCapture, historyFromStore } from '../history.js';
 import { instantOption, policyOption, systemNow } from '../options.js';
-import { openStoreOption, type StoreFlags } from '../storeOption.js';
 
 export interface QueryOptions extends StoreFlags {
   from?: string;

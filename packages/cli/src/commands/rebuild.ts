@@ -1,14 +1,19 @@
 import { Translator } from '@callpermit/cloud-api';
 import { Engine } from '@callpermit/core';
+import {
+  emptyCounts,
+  ingestLines,
+  openStoreOption,
+  POLICY_SETTING,
+  readPolicyFile,
+  type StoreFlags,
+  storePolicy,
+  tally,
+  translateInboxEntry,
+} from '@callpermit/service';
 import type { InboxEntry, InboxOutcome } from '@callpermit/store';
 import { Command } from 'commander';
-import type { TranslatedLine } from '../capture.js';
-import { ingestLines } from '../lineOutcomes.js';
-import { readPolicyFile } from '../options.js';
 import { progress } from '../progress.js';
-import { emptyCounts, tally } from '../replayer.js';
-import { openStoreOption, type StoreFlags } from '../storeOption.js';
-import { POLICY_SETTING, storePolicy } from '../storePolicy.js';
 import type { CliIo } from './query.js';
 
 interface RebuildOptions extends StoreFlags {
@@ -17,12 +22,6 @@ interface RebuildOptions extends StoreFlags {
 }
 
 const BATCH = 1000;
-
-function lineOf(entry: InboxEntry, translator: Translator): TranslatedLine {
-  const file = entry.source.file;
-  const lineNo = entry.source.line ?? 0;
-  return { file, lineNo, raw: entry.body, outcome: translator.line(entry.body, `${file}:${lineNo}`) };
-}
 
 /**
  * `callpermit rebuild`: re-derives every fact from the inbox (after a rule fix or a policy change) in one
@@ -57,7 +56,7 @@ export function rebuildCommand(io: CliIo): Command {
             const translator = new Translator();
             let batch: InboxEntry[] = [];
             const flush = async () => {
-              const lines = batch.map((entry) => lineOf(entry, translator));
+              const lines = batch.map((entry) => translateInboxEntry(entry, translator));
               const results = await ingestLines(engine, lines);
               const updates: { id: number; outcome: InboxOutcome; reason?: string }[] = [];
               for (const [i, entry] of batch.entries()) {

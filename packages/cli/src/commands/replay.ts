@@ -1,12 +1,11 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
+import { openStoreOption, POLICY_SETTING, type StoreFlags, storePolicy } from '@callpermit/service';
 import { Command } from 'commander';
 import { assertReadable, type TranslatedLine } from '../capture.js';
 import { CliFailure, Exit } from '../failure.js';
 import { progress } from '../progress.js';
 import { type ReplayCounts, replayCaptures } from '../replayer.js';
-import { openStoreOption, type StoreFlags } from '../storeOption.js';
-import { POLICY_SETTING, storePolicy } from '../storePolicy.js';
 import type { CliIo } from './query.js';
 
 interface ReplayOptions extends StoreFlags {

@@ -202,18 +202,21 @@ export function callStatusWebhook(business: BusinessNumber, item: CallStatusItem
   });
 }
 
-/** The business number's callback setting changed (`field: account_settings_update`), §8. */
+/** The business number's callback setting changed, and with `calling` calling itself (`field: account_settings_update`), §8. */
 export function callbackSettingWebhook(
   business: BusinessNumber,
-  item: { readonly at: number; readonly enabled: boolean },
+  item: { readonly at: number; readonly enabled: boolean; readonly calling?: boolean },
 ): WebhookBody {
+  const word = (on: boolean) => (on ? 'ENABLED' : 'DISABLED');
+  // `calling.status` only when asked for: it is a fact of its own (CallingSettingChanged, 138000 while off).
+  const calling =
+    item.calling === undefined
+      ? { callback_permission_status: word(item.enabled) }
+      : { status: word(item.calling), callback_permission_status: word(item.enabled) };
   return webhookBody(business, 'account_settings_update', {
     messaging_product: 'whatsapp',
     timestamp: seconds(item.at),
     type: 'phone_number_settings',
-    phone_number_settings: {
-      phone_number_id: business.phoneNumberId,
-      calling: { status: 'ENABLED', callback_permission_status: item.enabled ? 'ENABLED' : 'DISABLED' },
-    },
+    phone_number_settings: { phone_number_id: business.phoneNumberId, calling },
   });
 }

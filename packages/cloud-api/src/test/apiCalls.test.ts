@@ -185,7 +185,7 @@ describe('logged Graph API calls', () => {
     });
   });
 
-  it('a settings change carrying callback_permission_status is a CallbackSettingChanged', () => {
+  it('a settings change is a CallbackSettingChanged (callback_permission_status) and a CallingSettingChanged (status)', () => {
     const body = {
       calling: { status: 'ENABLED', call_icon_visibility: 'DEFAULT', callback_permission_status: 'DISABLED' },
     };
@@ -204,6 +204,14 @@ describe('logged Graph API calls', () => {
           enabled: false,
           at: T,
           key: `api:settings:${BUSINESS}:${T}:callback-disabled`,
+          source,
+        },
+        {
+          type: 'CallingSettingChanged',
+          business: BUSINESS,
+          enabled: true,
+          at: T,
+          key: `api:settings:${BUSINESS}:${T}:calling-enabled`,
           source,
         },
       ],

@@ -91,7 +91,7 @@ describe('examples/capture.ndjson', () => {
       [12, '', 1],
       [13, '', 1],
       [14, 'PermissionObserved', 0],
-      [16, 'CallbackSettingChanged', 0],
+      [16, 'CallbackSettingChanged CallingSettingChanged', 0],
       [17, 'UserCalled', 0],
       [18, 'PermissionGranted', 0],
       [19, '', 1],

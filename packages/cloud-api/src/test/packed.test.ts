@@ -115,7 +115,7 @@ describe('packed with pnpm pack and installed outside the workspace', () => {
       encoding: 'utf8',
     });
     expect(JSON.parse(output)).toEqual({
-      applied: 18,
+      applied: 19,
       rejected: 0,
       permission: { status: 'temporary', expiration_time: 1767772860 },
       call: { ok: true, at: 1767268800 },

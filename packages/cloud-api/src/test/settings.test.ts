@@ -12,7 +12,7 @@ const settingsUpdate = (calling: Record<string, unknown>, extra: Record<string, 
   });
 
 describe('account_settings_update webhooks', () => {
-  it('a callback_permission_status change is a CallbackSettingChanged for the number named inside', () => {
+  it('callback_permission_status is a CallbackSettingChanged and status a CallingSettingChanged, for the number named inside', () => {
     const body = settingsUpdate({
       status: 'ENABLED',
       call_icon_visibility: 'DEFAULT',
@@ -30,6 +30,44 @@ describe('account_settings_update webhooks', () => {
           key: `settings:${BUSINESS}:${T}:callback-enabled`,
           source: { kind: 'webhook', ref: 'w' },
         },
+        {
+          type: 'CallingSettingChanged',
+          business: BUSINESS,
+          enabled: true,
+          at: T,
+          key: `settings:${BUSINESS}:${T}:calling-enabled`,
+          source: { kind: 'webhook', ref: 'w' },
+        },
+      ],
+    });
+  });
+
+  it('calling turned off alone (status DISABLED) is a CallingSettingChanged{enabled: false}', () => {
+    expect(new Translator().webhook(settingsUpdate({ status: 'DISABLED' }), undefined, 'w')).toMatchObject({
+      facts: [
+        { type: 'CallingSettingChanged', enabled: false, key: `settings:${BUSINESS}:${T}:calling-disabled` },
+      ],
+    });
+  });
+
+  it('POST /{phone_number_id}/settings with calling.status is a CallingSettingChanged at the call', () => {
+    const line = {
+      at: T,
+      request: {
+        method: 'POST',
+        path: `/v23.0/${BUSINESS}/settings`,
+        body: { calling: { status: 'DISABLED' } },
+      },
+      response: { status: 200, body: { success: true } },
+    };
+    expect(new Translator().apiCall(line, 'a')).toMatchObject({
+      facts: [
+        {
+          type: 'CallingSettingChanged',
+          business: BUSINESS,
+          enabled: false,
+          key: `api:settings:${BUSINESS}:${T}:calling-disabled`,
+        },
       ],
     });
   });
@@ -45,7 +83,7 @@ describe('account_settings_update webhooks', () => {
     });
   });
 
-  it('settings changes that do not touch the callback setting are ignored', () => {
+  it('settings changes that touch neither calling status nor the callback setting are ignored', () => {
     expect(
       new Translator().webhook(settingsUpdate({ call_icon_visibility: 'DISABLE_ALL' }), undefined, 'w'),
     ).toEqual({

@@ -1,4 +1,4 @@
-import type { Command } from './commands.js';
+import type { Attempt, Command } from './commands.js';
 import { MAX_ID_LENGTH, pairProblem, textProblem } from './identity.js';
 import { type InputProblem, InvalidInput, shown } from './invalidInput.js';
 
@@ -11,6 +11,25 @@ const CHANNELS: readonly string[] = ['free_form', 'template'];
  * fields reaches the facts a command records.
  */
 export function commandProblem(value: unknown): InputProblem | undefined {
+  return actionProblem(value, true);
+}
+
+/**
+ * The checks of `commandProblem` for an attempt: a command whose id Meta has not given yet (the guard's
+ * `Engine.attempt`), so no `requestId` or `callId`.
+ */
+export function attemptProblem(value: unknown): InputProblem | undefined {
+  return actionProblem(value, false);
+}
+
+/** The value as an Attempt, or an InvalidInput naming the field and the reason. */
+export function checkAttempt(value: unknown): Attempt {
+  const problem = attemptProblem(value);
+  if (problem !== undefined) throw new InvalidInput(problem);
+  return value as Attempt;
+}
+
+function actionProblem(value: unknown, withId: boolean): InputProblem | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return { field: '', reason: `${shown(value)} is not a command ({ type, pair, … })` };
   const command = value as Record<string, unknown>;
@@ -21,8 +40,8 @@ export function commandProblem(value: unknown): InputProblem | undefined {
     };
   const pair = pairProblem(command.pair);
   if (pair !== undefined) return pair;
-  if (command.type === 'StartCall') return idProblem(command, 'callId');
-  const id = idProblem(command, 'requestId');
+  if (command.type === 'StartCall') return withId ? idProblem(command, 'callId') : undefined;
+  const id = withId ? idProblem(command, 'requestId') : undefined;
   if (id !== undefined) return id;
   if (typeof command.channel !== 'string' || !CHANNELS.includes(command.channel))
     return {

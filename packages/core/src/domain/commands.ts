@@ -16,8 +16,15 @@ export interface StartCall {
 }
 export type Command = SendPermissionRequest | StartCall;
 
+/**
+ * What the business attempts through the guard (`Engine.attempt`): a permission request or a call, before Meta
+ * has given it an id. The decision is the command's; the id comes with Meta's answer.
+ */
+export type Attempt = Omit<SendPermissionRequest, 'requestId'> | Omit<StartCall, 'callId'>;
+
 /** Meta's error codes for what a refusal stands in for. */
 export const ErrorCode = {
+  callingDisabled: 138000,
   noPermission: 138006,
   requestLimit: 138009,
   connectedCallLimit: 138012,

@@ -1,5 +1,5 @@
 import { checkCommand } from './commandCheck.js';
-import type { Command, Refusal } from './commands.js';
+import type { Attempt, Command, Refusal } from './commands.js';
 import { ErrorCode } from './commands.js';
 import { sourceProblem } from './factCheck.js';
 import type { PairFact, SourceRef } from './facts.js';
@@ -7,6 +7,7 @@ import { type InstantInput, toInstant } from './instant.js';
 import { InvalidInput, shown } from './invalidInput.js';
 import { pairStreamId } from './pair.js';
 import {
+  callingDisabledAt,
   callLimitUse,
   customerServiceWindowOpen,
   exhausted,
@@ -37,6 +38,10 @@ function refuse(code: ErrorCode, title: string, retryAt?: Instant): Decision {
   return { ok: false, refusal: retryAt === undefined ? { code, title } : { code, title, retryAt } };
 }
 
+function callingDisabled(): Decision {
+  return refuse(ErrorCode.callingDisabled, 'Calling is not enabled on this business phone number');
+}
+
 /** Why a permission request sent now would be refused, if it would. */
 export function requestRefusal(
   state: PairState,
@@ -45,6 +50,7 @@ export function requestRefusal(
   env: RuleEnv,
 ): Decision | undefined {
   const policy = env.policyAt(at);
+  if (callingDisabledAt(env, at)) return callingDisabled();
   if (permissionAt(state, at).status === 'permanent') {
     return refuse(ErrorCode.permanentPermissionExists, 'A permanent call permission already exists');
   }
@@ -64,6 +70,7 @@ export function requestRefusal(
 /** Why a business-initiated call started now would be refused, if it would. */
 export function callRefusal(state: PairState, at: Instant, env: RuleEnv): Decision | undefined {
   const policy = env.policyAt(at);
+  if (callingDisabledAt(env, at)) return callingDisabled();
   if (permissionAt(state, at).status === 'no_permission') {
     return refuse(ErrorCode.noPermission, 'No approved call permission from the recipient');
   }
@@ -76,6 +83,20 @@ export function callRefusal(state: PairState, at: Instant, env: RuleEnv): Decisi
     );
   }
   return undefined;
+}
+
+/** Why an attempt (a command without its id yet) would be refused at `at`: the rules of `decide`. */
+export function attemptRefusal(
+  state: PairState,
+  attempt: Attempt,
+  at: Instant,
+  env: RuleEnv,
+): Refusal | undefined {
+  const decision =
+    attempt.type === 'SendPermissionRequest'
+      ? requestRefusal(state, attempt.channel, at, env)
+      : callRefusal(state, at, env);
+  return decision?.ok === false ? decision.refusal : undefined;
 }
 
 /**

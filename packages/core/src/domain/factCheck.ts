@@ -107,6 +107,7 @@ const OWN_FIELDS: Record<FactType, readonly FieldRule[]> = {
     { name: 'usage', check: usage, optional: true },
   ],
   CallbackSettingChanged: [{ name: 'enabled', check: flag }],
+  CallingSettingChanged: [{ name: 'enabled', check: flag }],
   TemplateKnown: [
     { name: 'name', check: id },
     { name: 'language', check: id, optional: true },

@@ -115,6 +115,13 @@ interface BusinessFactBase<T extends string> extends FactBase<T> {
 export interface CallbackSettingChanged extends BusinessFactBase<'CallbackSettingChanged'> {
   readonly enabled: boolean;
 }
+/**
+ * Calling was turned on or off on the business number (settings `calling.status`). While it is off, calls and
+ * permission requests are refused (138000); before any is known, they are allowed.
+ */
+export interface CallingSettingChanged extends BusinessFactBase<'CallingSettingChanged'> {
+  readonly enabled: boolean;
+}
 /** A message template known to carry a call_permission_request component. */
 export interface TemplateKnown extends BusinessFactBase<'TemplateKnown'> {
   readonly name: string;
@@ -136,12 +143,16 @@ export type PairFact =
   | UserMessaged
   | UserCalled
   | PermissionObserved;
-export type BusinessFact = CallbackSettingChanged | TemplateKnown;
+export type BusinessFact = CallbackSettingChanged | CallingSettingChanged | TemplateKnown;
 export type Fact = PairFact | BusinessFact;
 export type FactType = Fact['type'];
 
 export function isBusinessFact(fact: Fact): fact is BusinessFact {
-  return fact.type === 'CallbackSettingChanged' || fact.type === 'TemplateKnown';
+  return (
+    fact.type === 'CallbackSettingChanged' ||
+    fact.type === 'CallingSettingChanged' ||
+    fact.type === 'TemplateKnown'
+  );
 }
 
 /**
@@ -150,6 +161,7 @@ export function isBusinessFact(fact: Fact): fact is BusinessFact {
  */
 const RANK: Record<FactType, number> = {
   CallbackSettingChanged: 0,
+  CallingSettingChanged: 0,
   TemplateKnown: 0,
   RequestSent: 1,
   RequestDelivered: 2,

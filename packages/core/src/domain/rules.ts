@@ -14,6 +14,11 @@ export interface RuleEnv {
   readonly policyAt: PolicyAt;
   /** Whether the business number had callback permission enabled at an instant (a business-level fact). */
   readonly callbackEnabledAt: (at: Instant) => boolean;
+  /**
+   * Whether calling was enabled on the business number at an instant (settings `calling.status`); undefined
+   * while nothing is known, which the rules read as enabled. Absent: never known.
+   */
+  readonly callingEnabledAt?: (at: Instant) => boolean | undefined;
 }
 
 /** A change of a business number's callback setting: when, and to what. */
@@ -22,26 +27,37 @@ export interface CallbackChange {
   readonly enabled: boolean;
 }
 
+/** The setting in force at `at` among `changes` (ascending by instant), or `before` when none had happened. */
+function settingAt<T>(changes: readonly CallbackChange[], at: Instant, before: T): boolean | T {
+  let enabled: boolean | T = before;
+  for (const c of changes) {
+    if (c.at > at) break;
+    enabled = c.enabled;
+  }
+  return enabled;
+}
+
 /**
- * The rules' environment of one business: its policy over time, and its callback setting over `changes`
- * (ascending by instant; read on every call, so a caller may append to it). Callback is off until enabled.
+ * The rules' environment of one business: its policy over time, its callback setting over `changes` and its
+ * calling status over `callingChanges` (both ascending by instant; read on every call, so a caller may append
+ * to them). Callback is off until enabled; calling is unknown (allowed) until a status is known.
  */
 export function businessRuleEnv(
   policy: PolicyBook,
   business: string,
   changes: readonly CallbackChange[],
+  callingChanges: readonly CallbackChange[] = [],
 ): RuleEnv {
   return {
     policyAt: policyFor(policy, business),
-    callbackEnabledAt: (at) => {
-      let enabled = false;
-      for (const c of changes) {
-        if (c.at > at) break;
-        enabled = c.enabled;
-      }
-      return enabled;
-    },
+    callbackEnabledAt: (at) => settingAt(changes, at, false),
+    callingEnabledAt: (at) => settingAt(callingChanges, at, undefined),
   };
+}
+
+/** Calling is off on the business number at `at`: a known DISABLED status, not an unknown one. */
+export function callingDisabledAt(env: RuleEnv, at: Instant): boolean {
+  return env.callingEnabledAt?.(at) === false;
 }
 
 export type PermissionStatus = 'no_permission' | 'temporary' | 'permanent';

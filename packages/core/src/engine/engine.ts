@@ -1,6 +1,6 @@
-import { checkCommand } from '../domain/commandCheck.js';
-import type { Command } from '../domain/commands.js';
-import { commandFactKey, type Decision, decision } from '../domain/decide.js';
+import { checkAttempt, checkCommand } from '../domain/commandCheck.js';
+import type { Attempt, Command, Refusal } from '../domain/commands.js';
+import { attemptRefusal, commandFactKey, type Decision, decision } from '../domain/decide.js';
 import { applyFact } from '../domain/evolve.js';
 import { factProblem } from '../domain/factCheck.js';
 import {
@@ -100,6 +100,26 @@ export interface IngestOptions {
 
 /** The decision, the instant it was made and recorded at, and whether the command had been recorded before. */
 export type ExecuteResult = Decision & { readonly at: Instant; readonly replayed?: boolean };
+
+/** What an attempt's exchange (the upstream call) came to: the caller's value and the facts it established. */
+export interface AttemptExchange<T> {
+  readonly value: T;
+  /** The facts the exchange established (a refused or failed exchange establishes none). */
+  readonly facts: readonly Fact[];
+}
+
+export interface AttemptOptions<T> {
+  /**
+   * Records the exchange before the pair is released; by default `ingest(exchange.facts)`. A caller with an
+   * inbox records the exchange itself together with its facts, in one transaction.
+   */
+  readonly record?: (exchange: AttemptExchange<T>) => Promise<unknown>;
+}
+
+/** Refused (nothing performed, nothing recorded), or allowed and performed: the instant it was decided at. */
+export type AttemptResult<T> =
+  | { readonly ok: true; readonly at: Instant; readonly value: T }
+  | { readonly ok: false; readonly at: Instant; readonly refusal: Refusal };
 
 const QUERY_EDGE = 99;
 
@@ -307,12 +327,7 @@ export class Engine {
       const key = commandFactKey(command);
       if ((await this.store.knownKeys([key])).has(key))
         return { ok: true, facts: [], replayed: true, at: asked };
-      const businessStream = businessStreamId(command.pair.business);
-      const heads = await this.heads([stream, businessStream]);
-      const head = heads.get(stream);
-      const at = Math.max(asked, head?.state?.last?.at ?? asked);
-      const env = await this.envFor(command.pair.business, heads.get(businessStream), []);
-      const state = await this.stateAt(stream, command.pair, head, at, env, false);
+      const { head, at, env, state } = await this.decisionBase(command.pair, asked);
       const decided = decision(state, command, at, env);
       if (!decided.ok || decided.facts.length === 0) return { ...decided, at };
       try {
@@ -328,6 +343,52 @@ export class Engine {
         }
       }
     }
+  }
+
+  /**
+   * The guard: decides an attempt (a permission request or a call) and, only when it is allowed, performs it
+   * and records what it established, all while holding the pair (`FactStore.exclusive`), so no other attempt
+   * on the pair, in any process sharing the log, decides in between. The decision follows `decide`'s rules
+   * at `max(asked, the pair's latest fact)`, the instant handed to `perform`; a refusal carries Meta's code
+   * and `retryAt`, and nothing is performed or recorded. `perform` is the upstream exchange (the id of the
+   * request or call exists only once Meta answers): its facts are recorded before the pair is released, so
+   * the next attempt counts them. A `perform` that throws records nothing. The attempt and the instant are
+   * checked as `execute` checks a command (InvalidInput), before the pair is held.
+   */
+  async attempt<T>(
+    given: Attempt,
+    when: InstantInput,
+    perform: (at: Instant) => Promise<AttemptExchange<T>>,
+    options: AttemptOptions<T> = {},
+  ): Promise<AttemptResult<T>> {
+    const attempt = checkAttempt(given);
+    const asked = toInstant(when, 'at');
+    return this.store.exclusive(pairStreamId(attempt.pair), async () => {
+      const { at, env, state } = await this.decisionBase(attempt.pair, asked);
+      const refusal = attemptRefusal(state, attempt, at, env);
+      if (refusal) return { ok: false, at, refusal };
+      const exchange = await perform(at);
+      if (options.record) await options.record(exchange);
+      else if (exchange.facts.length > 0) await this.ingest(exchange.facts);
+      return { ok: true, at, value: exchange.value };
+    });
+  }
+
+  /**
+   * What a decision about a pair asked for at `asked` is made on: the pair's head, the instant (never before
+   * the pair's latest fact), the business's rules and the state at that instant (shared: not to be mutated).
+   */
+  private async decisionBase(
+    pair: Pair,
+    asked: Instant,
+  ): Promise<{ head: StoredHead | undefined; at: Instant; env: RuleEnv; state: PairState }> {
+    const stream = pairStreamId(pair);
+    const businessStream = businessStreamId(pair.business);
+    const heads = await this.heads([stream, businessStream]);
+    const head = heads.get(stream);
+    const at = Math.max(asked, head?.state?.last?.at ?? asked);
+    const env = await this.envFor(pair.business, heads.get(businessStream), []);
+    return { head, at, env, state: await this.stateAt(stream, pair, head, at, env, false) };
   }
 
   /**
@@ -442,11 +503,15 @@ export class Engine {
     if (cached && cached.version === version && added.length === 0) return cached.env;
     const stored =
       version === 0 ? [] : ((await this.store.factsOf(businessStreamId(business))) as BusinessFact[]);
-    const changes = [...stored, ...added]
-      .filter((f) => f.type === 'CallbackSettingChanged')
-      .sort(compareFacts)
-      .map((f) => ({ at: f.at, enabled: f.type === 'CallbackSettingChanged' && f.enabled }));
-    const env = businessRuleEnv(this.policy, business, changes);
+    const all = [...stored, ...added].sort(compareFacts);
+    const changesOf = (type: 'CallbackSettingChanged' | 'CallingSettingChanged') =>
+      all.flatMap((f) => (f.type === type ? [{ at: f.at, enabled: f.enabled }] : []));
+    const env = businessRuleEnv(
+      this.policy,
+      business,
+      changesOf('CallbackSettingChanged'),
+      changesOf('CallingSettingChanged'),
+    );
     if (added.length === 0) this.businessEnvs.set(business, { version, env });
     return env;
   }

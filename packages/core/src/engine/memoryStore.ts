@@ -2,6 +2,7 @@ import { compareFacts, type Fact, factRank } from '../domain/facts.js';
 import { parseStreamId } from '../domain/pair.js';
 import type { FoldPosition } from '../domain/state.js';
 import type { Instant } from '../domain/time.js';
+import { KeyedMutex } from './keyedMutex.js';
 import {
   type BusinessInvalidation,
   type Checkpoint,
@@ -36,6 +37,12 @@ export class MemoryFactStore implements FactStore {
   private position = 0;
   private revision = 0;
   private readonly log: RecordedFact[] = [];
+  private readonly locks = new KeyedMutex();
+
+  /** One process holds the whole log: an in-process mutex is exclusive across every engine over it. */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(key, fn);
+  }
 
   async knownKeys(keys: readonly string[]): Promise<ReadonlySet<string>> {
     const known = new Set<string>();

@@ -97,6 +97,13 @@ export interface FactStore {
   streams(): Promise<string[]>;
   /** The log in global order, for projections and export: facts with position > `after`. */
   readAll(after: number, limit: number): Promise<RecordedFact[]>;
+  /**
+   * Runs `fn` while no other caller holds `key`, across every engine and process sharing this log, and
+   * releases the key when `fn` settles (or when the process holding it dies). `Engine.attempt` holds a pair
+   * with it from its decision until the outcome is recorded. Waiters on one key are served in turn; other
+   * keys do not wait. Not reentrant: `fn` must not ask for the key it holds.
+   */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

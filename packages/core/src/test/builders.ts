@@ -6,6 +6,7 @@ import type {
   CallAttempted,
   CallbackSettingChanged,
   CallConnected,
+  CallingSettingChanged,
   CallRejected,
   CallUnanswered,
   Fact,
@@ -160,6 +161,12 @@ export const facts = {
   callbackSettingChanged: (o: Options<CallbackSettingChanged> = {}): CallbackSettingChanged =>
     build<CallbackSettingChanged>(
       'CallbackSettingChanged',
+      { business: testPair.business, at: T0, enabled: true },
+      o,
+    ),
+  callingSettingChanged: (o: Options<CallingSettingChanged> = {}): CallingSettingChanged =>
+    build<CallingSettingChanged>(
+      'CallingSettingChanged',
       { business: testPair.business, at: T0, enabled: true },
       o,
     ),

@@ -1,7 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import { PolicyFileError, parsePolicyFile } from '@callpermit/cloud-api';
 import { defaultPolicyBook, type PolicyBook } from '@callpermit/core';
 import type { SqlStore } from '@callpermit/store';
-import { CliFailure } from './failure.js';
-import { policyFromJson, readPolicyFile } from './options.js';
+import { ConfigurationError } from './failure.js';
+
+/** A policy file read and checked: its JSON (kept by stores) and the PolicyBook it means. */
+export interface PolicySource {
+  readonly json: unknown;
+  readonly book: PolicyBook;
+}
+
+/** Reads and checks `--policy FILE` (docs/policy.md). */
+export async function readPolicyFile(file: string): Promise<PolicySource> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigurationError(
+      `--policy ${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigurationError(`--policy ${file}: not JSON: ${(error as Error).message}`);
+  }
+  return { json, book: policyFromJson(json, `--policy ${file}`) };
+}
+
+/** The PolicyBook of a policy file's JSON; `where` names it in the error. */
+export function policyFromJson(json: unknown, where: string): PolicyBook {
+  try {
+    return parsePolicyFile(json);
+  } catch (error) {
+    if (error instanceof PolicyFileError)
+      throw new ConfigurationError(`${where}: ${error.path || '(root)'}: ${error.reason}`);
+    throw error;
+  }
+}
 
 const SETTING = 'policy';
 
@@ -39,7 +76,7 @@ export async function storePolicy(
   }
   const given = await readPolicyFile(file);
   if (!empty && canonical(stored ?? {}) !== canonical(given.json)) {
-    throw new CliFailure(
+    throw new ConfigurationError(
       `--policy ${file} is not the policy ${store.location} was built under; change it with: callpermit rebuild --policy ${file}`,
     );
   }

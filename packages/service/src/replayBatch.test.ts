@@ -2,8 +2,8 @@ import { Engine, type Fact, type FactStore } from '@callpermit/core';
 import { openStore } from '@callpermit/store';
 import { describeWithPostgres, factsFor, T0, uniquePair } from '@callpermit/testing';
 import { expect, it } from 'vitest';
-import type { TranslatedLine } from './capture.js';
-import { replayBatch } from './replayer.js';
+import type { TranslatedLine } from './lines.js';
+import { replayBatch } from './replayBatch.js';
 
 /** A capture line carrying one fact (the inbox keeps whatever text it is given). */
 function lineOf(fact: Fact, lineNo: number): TranslatedLine {
@@ -42,6 +42,7 @@ class RacedEngine extends Engine {
       },
       streams: () => store.streams(),
       readAll: (after, limit) => store.readAll(after, limit),
+      exclusive: (key, fn) => store.exclusive(key, fn),
       close: () => store.close(),
     });
   }

@@ -1,5 +1,5 @@
 import { openStore, type SqlStore, storeOptionsFromEnv } from '@callpermit/store';
-import { CliFailure } from './failure.js';
+import { ConfigurationError } from './failure.js';
 
 export interface StoreFlags {
   db?: string;
@@ -9,7 +9,7 @@ export interface StoreFlags {
 /** `--db DIR` (PGlite, default .callpermit/db) or `--database-url URL` / CALLPERMIT_DATABASE_URL (PostgreSQL). */
 export async function openStoreOption(flags: StoreFlags): Promise<SqlStore> {
   if (flags.db !== undefined && flags.databaseUrl !== undefined) {
-    throw new CliFailure('give --db or --database-url, not both');
+    throw new ConfigurationError('give --db or --database-url, not both');
   }
   const options =
     flags.db !== undefined
@@ -20,6 +20,6 @@ export async function openStoreOption(flags: StoreFlags): Promise<SqlStore> {
   } catch (error) {
     const where =
       'databaseUrl' in options ? 'the database' : (flags.db ?? 'the default store (.callpermit/db)');
-    throw new CliFailure(`cannot open ${where}: ${(error as Error).message.split('\n')[0]}`);
+    throw new ConfigurationError(`cannot open ${where}: ${(error as Error).message.split('\n')[0]}`);
   }
 }

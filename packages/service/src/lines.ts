@@ -1,7 +1,29 @@
+import type { LineOutcome } from '@callpermit/cloud-api';
 import type { Engine, Fact, FactConflict, IngestOptions, IngestReads } from '@callpermit/core';
 import type { InboxOutcome } from '@callpermit/store';
-import type { TranslatedLine } from './capture.js';
-import { describeRejection } from './capture.js';
+
+/**
+ * One received body with what the translator made of it: a capture line (`file`, `lineNo`), or a webhook or
+ * Graph API exchange the HTTP service received (its own `file`, e.g. `webhook`, and no line: `lineNo` 0).
+ */
+export interface TranslatedLine {
+  readonly file: string;
+  readonly lineNo: number;
+  readonly raw: string;
+  readonly outcome: LineOutcome;
+}
+
+/** `FILE:LINE: PATH: REASON`, the form every command reports a bad line in (`FILE: …` without a line). */
+export function describeRejection(line: TranslatedLine): string {
+  if (line.outcome.kind !== 'rejected') return '';
+  const where = line.outcome.path ? `${line.outcome.path}: ` : '';
+  return `${placeOf(line)}: ${where}${line.outcome.reason}`;
+}
+
+/** `FILE:LINE`, or `FILE` for a body that is no line of a file. */
+export function placeOf(line: Pick<TranslatedLine, 'file' | 'lineNo'>): string {
+  return line.lineNo > 0 ? `${line.file}:${line.lineNo}` : line.file;
+}
 
 export interface LineResult {
   readonly outcome: InboxOutcome;
@@ -41,8 +63,7 @@ export function lineResults(lines: readonly TranslatedLine[], reads: IngestReads
     let added = 0;
     for (const f of line.outcome.facts) {
       const reason = refused.get(f);
-      if (reason !== undefined)
-        return { outcome: 'rejected', reason: `${line.file}:${line.lineNo}: ${reason}` };
+      if (reason !== undefined) return { outcome: 'rejected', reason: `${placeOf(line)}: ${reason}` };
       if (reads.known.has(f.key) || seen.has(f.key)) continue;
       seen.add(f.key);
       added++;

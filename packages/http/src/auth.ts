@@ -1,0 +1,72 @@
+// Callers authenticate with a bearer token from CALLPERMIT_API_TOKENS, compared in constant time; a token limited
+// to some business numbers gets 403 on any other, with nothing revealed about that number.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { ApiToken } from './config.js';
+import type { AppEnv } from './context.js';
+import { errorResponse, GraphCode } from './errors.js';
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/**
+ * The configured token matching `given`, comparing digests of equal length in constant time against every
+ * token (no early exit), so timing says nothing about which token or how much of it matched.
+ */
+export function findToken(tokens: readonly ApiToken[], given: string): ApiToken | undefined {
+  const mine = digest(given);
+  let found: ApiToken | undefined;
+  for (const token of tokens) if (timingSafeEqual(digest(token.token), mine)) found = token;
+  return found;
+}
+
+/**
+ * Requires a bearer token on every request it guards (401, Graph-style, otherwise). With no tokens configured
+ * (`--insecure-dev` only) every request passes, unscoped.
+ */
+export function requireToken(tokens: readonly ApiToken[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (tokens.length === 0) {
+      c.set('caller', undefined);
+      return next();
+    }
+    const header = c.req.header('authorization');
+    const match = header === undefined ? null : BEARER.exec(header);
+    const token = match ? findToken(tokens, match[1] as string) : undefined;
+    if (!token) {
+      c.header('WWW-Authenticate', 'Bearer realm="callpermit"');
+      return errorResponse(
+        c,
+        401,
+        GraphCode.invalidToken,
+        match ? 'Invalid OAuth access token.' : 'An access token is required to request this resource.',
+      );
+    }
+    c.set('caller', token);
+    return next();
+  };
+}
+
+/** Whether the caller may act for `business` (a phone number id or WABA id). */
+export function mayActFor(c: Context<AppEnv>, business: string): boolean {
+  const scope = c.get('caller')?.businesses;
+  return scope === undefined || scope.has(business);
+}
+
+/** Whether the caller's token is unlimited (routes that touch many businesses at once need one). */
+export function unlimited(c: Context<AppEnv>): boolean {
+  return c.get('caller')?.businesses === undefined;
+}
+
+/** 403: the same answer whatever the business, so a limited token learns nothing about others. */
+export function forbidden(c: Context<AppEnv>): Response {
+  return errorResponse(
+    c,
+    403,
+    GraphCode.permission,
+    '(#10) This access token may not act for this business.',
+  );
+}

@@ -1,0 +1,48 @@
+// Graph-style errors for everything callpermit answers in Meta's place, so a client written for Meta reads them
+// the same way. The `fbtrace_id` is the request id, which the logs carry too.
+import { type GraphErrorResponse, graphError, refusalError } from '@callpermit/cloud-api';
+import type { Refusal } from '@callpermit/core';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from './context.js';
+
+/** Meta's codes for the gateway's own errors. */
+export const GraphCode = {
+  /** Unknown error. */
+  unknown: 1,
+  /** Service temporarily unavailable: the upstream could not be reached or took too long. */
+  unavailable: 2,
+  /** A permission error: the token may not act for this business. */
+  permission: 10,
+  /** Invalid parameter. */
+  invalidParameter: 100,
+  /** Invalid OAuth access token. */
+  invalidToken: 190,
+} as const;
+
+export function sendGraphError(c: Context<AppEnv>, answer: GraphErrorResponse): Response {
+  return c.json(answer.body, answer.status as ContentfulStatusCode);
+}
+
+/** A Graph-style error answer. */
+export function errorResponse(
+  c: Context<AppEnv>,
+  status: number,
+  code: number,
+  message: string,
+  details?: string,
+): Response {
+  return sendGraphError(
+    c,
+    graphError(status, code, message, c.get('requestId') ?? '', details === undefined ? {} : { details }),
+  );
+}
+
+/** Meta's answer to a refused permission request or call. */
+export function refusalResponse(c: Context<AppEnv>, refusal: Refusal): Response {
+  return sendGraphError(c, refusalError(refusal, c.get('requestId') ?? ''));
+}
+
+export function invalidParameter(c: Context<AppEnv>, message: string): Response {
+  return errorResponse(c, 400, GraphCode.invalidParameter, `(#100) ${message}`);
+}

@@ -1,0 +1,63 @@
+// Serving an app on a port, and stopping it gracefully: new connections are refused, requests in flight finish,
+// idle keep-alive connections are closed, and only after a grace period is anything cut.
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { markDraining } from './app.js';
+
+export interface ListenOptions {
+  /** Default 127.0.0.1 (loopback): another address exposes the service. */
+  readonly host?: string;
+  /** Default 8080; 0 takes a free port. */
+  readonly port?: number;
+}
+
+export interface Listening {
+  /** `http://HOST:PORT`, with the port actually taken. */
+  readonly url: string;
+  readonly server: Server;
+  /**
+   * Stops accepting connections, lets requests in flight finish (closing keep-alive connections as they go
+   * idle), and resolves when every connection has ended; after `graceMs` (default 10 s) the rest are cut.
+   * /readyz answers 503 meanwhile.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its environment and routes.
+export async function listen(app: Hono<any, any, any>, options: ListenOptions = {}): Promise<Listening> {
+  const host = options.host ?? '127.0.0.1';
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // Meta's webhooks and SDK clients keep connections alive; Node's default keep-alive timeout (5 s) is fine.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    server,
+    close(graceMs = 10_000) {
+      closing ??= new Promise<void>((resolve) => {
+        markDraining(app);
+        server.close(() => {
+          clearInterval(idle);
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
+        // Connections still busy when close() was called go idle as their requests finish.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+      });
+      return closing;
+    },
+  };
+}

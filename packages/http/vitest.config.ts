@@ -1,0 +1,14 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  resolve: { conditions: ['callpermit-source'] },
+  ssr: { resolve: { conditions: ['callpermit-source'] } },
+  test: {
+    name: 'http',
+    include: ['src/**/*.test.ts'],
+    testTimeout: 60000,
+    hookTimeout: 120000,
+    // The built CLI (the `serve` processes) and a throwaway PostgreSQL (.ci/pg.sh) unless CALLPERMIT_TEST_PG_URL is set.
+    globalSetup: ['../cli/src/test/buildGlobalSetup.ts', '../store/src/test/pgGlobalSetup.ts'],
+  },
+});

@@ -1,0 +1,32 @@
+// @callpermit/service: the application services the adapters share (the CLI and the HTTP service), over
+// core, cloud-api and store: received bodies → their facts and their inbox entries in one unit of work, and the
+// store a process opens with the policy it keeps. No routes, no commands.
+export { ConfigurationError } from './failure.js';
+export { GROUP_MAX_LINES, LineRecorder } from './lineRecorder.js';
+export {
+  conflictReason,
+  describeRejection,
+  factsOfLines,
+  ingestLines,
+  type LineResult,
+  lineResults,
+  placeOf,
+  type TranslatedLine,
+} from './lines.js';
+export {
+  GRAPH_SOURCE,
+  recordLines,
+  templatesInLog,
+  translateInboxEntry,
+  WEBHOOK_SOURCE,
+} from './received.js';
+export { emptyCounts, type ReplayCounts, replayBatch, tally } from './replayBatch.js';
+export { openStoreOption, type StoreFlags } from './storeOption.js';
+export {
+  POLICY_SETTING,
+  type PolicySource,
+  policyFromJson,
+  readPolicyFile,
+  type StorePolicy,
+  storePolicy,
+} from './storePolicy.js';
