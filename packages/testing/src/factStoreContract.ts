@@ -611,22 +611,36 @@ export function factStoreContract(
         const other = pairStreamId(uniquePair());
         let inside = 0;
         let most = 0;
-        const hold = async (label: string) => {
+        // The first holder keeps the key until the other key's holder has run (or 10 s, and the test fails):
+        // a store that made the other key wait would keep them apart. No timing is assumed.
+        let firstIn: () => void = () => {};
+        const firstInside = new Promise<void>((resolve) => {
+          firstIn = resolve;
+        });
+        let otherDone: () => void = () => {};
+        const otherFinished = new Promise<void>((resolve) => {
+          otherDone = resolve;
+        });
+        const hold = async (label: string, until: Promise<unknown>) => {
           inside++;
           most = Math.max(most, inside);
-          await pause(15);
+          if (label === 'a') firstIn();
+          await until;
           inside--;
           return label;
         };
         let otherRan = false;
         const results = await Promise.all([
-          store.exclusive(key, () => hold('a')),
-          store.exclusive(key, () => hold('b')),
-          store.exclusive(key, () => hold('c')),
-          store.exclusive(other, async () => {
-            otherRan = inside > 0;
-            return 'other';
-          }),
+          store.exclusive(key, () => hold('a', Promise.race([otherFinished, pause(10_000)]))),
+          store.exclusive(key, () => hold('b', pause(5))),
+          store.exclusive(key, () => hold('c', pause(5))),
+          firstInside.then(() =>
+            store.exclusive(other, async () => {
+              otherRan = inside > 0;
+              otherDone();
+              return 'other';
+            }),
+          ),
         ]);
         expect(results).toEqual(['a', 'b', 'c', 'other']);
         expect(most).toBe(1);
