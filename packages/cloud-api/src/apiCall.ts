@@ -10,14 +10,12 @@ import {
 import {
   apiCallEntry,
   type CallPermissionsResponse,
-  type CallRequest,
   callPermissionsResponse,
   callRequest,
   callResponse,
   createTemplateRequest,
   LIMITED_ACTIONS,
   periodSeconds,
-  type SendMessageRequest,
   sendMessageRequest,
   sendMessageResponse,
   settingsRequest,
@@ -89,37 +87,67 @@ export interface GraphRequest {
 }
 
 /**
+ * What the guard makes of a Graph request: the attempt it must decide, or — for a request that is an attempt
+ * by its shape but cannot be read (no readable recipient, say) — why not, so the guard refuses it instead of
+ * forwarding it undecided.
+ */
+export type GraphAttempt =
+  | Attempt
+  | { readonly unreadable: { readonly path: string; readonly reason: string } };
+
+/**
  * The permission request or call a Graph request attempts, which the guard must decide before it reaches Meta:
  * `POST /{phone_number_id}/messages` with an interactive `call_permission_request` (free-form) or a template
  * in `templates` (a template known to carry the permission component), and `POST /{phone_number_id}/calls`
- * with `action: connect`. Anything else (other messages and actions, other endpoints, a body Meta would refuse
- * anyway) is no attempt: undefined. The same reading as the translation of the logged call.
+ * with `action: connect`. What makes a request an attempt is read loosely (those few fields), so a body this
+ * schema would refuse is never forwarded undecided: it is `unreadable`. Anything else (other messages and
+ * actions, other endpoints) is no attempt: undefined. The same reading as the translation of the logged call.
  */
-export function graphAttempt(request: GraphRequest, templates: ReadonlySet<string>): Attempt | undefined {
+export function graphAttempt(
+  request: GraphRequest,
+  templates: ReadonlySet<string>,
+): GraphAttempt | undefined {
   const match = GRAPH_PATH.exec(request.path);
   if (!match || request.method.toUpperCase() !== 'POST') return undefined;
   const [, node = '', edge = ''] = match;
-  if (edge === 'messages') {
-    if (!sendMessageRequest.validate(request.body)) return undefined;
-    const body = request.body as SendMessageRequest;
+  const shape = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as {
+    type?: unknown;
+    interactive?: { type?: unknown };
+    template?: { name?: unknown };
+    action?: unknown;
+  };
+  if (edge.toLowerCase() === 'messages') {
+    const template = shape.template?.name;
     const channel =
-      body.interactive?.type === 'call_permission_request'
+      shape.interactive?.type === 'call_permission_request'
         ? 'free_form'
-        : body.type === 'template' && body.template !== undefined && templates.has(body.template.name)
+        : shape.type === 'template' && typeof template === 'string' && templates.has(template)
           ? 'template'
           : undefined;
-    return (
-      channel && { type: 'SendPermissionRequest', pair: { business: node, user: recipientIn(body) }, channel }
-    );
+    if (channel === undefined) return undefined;
+    const body = readable(sendMessageRequest, request.body);
+    if ('unreadable' in body) return body;
+    return { type: 'SendPermissionRequest', pair: { business: node, user: recipientIn(body) }, channel };
   }
-  if (edge === 'calls') {
-    if (!callRequest.validate(request.body)) return undefined;
-    const body = request.body as CallRequest;
-    return body.action === 'connect'
-      ? { type: 'StartCall', pair: { business: node, user: recipientIn(body) } }
-      : undefined;
+  if (edge.toLowerCase() === 'calls' && shape.action === 'connect') {
+    const body = readable(callRequest, request.body);
+    if ('unreadable' in body) return body;
+    return { type: 'StartCall', pair: { business: node, user: recipientIn(body) } };
   }
   return undefined;
+}
+
+/** A body as the schema reads it, or why it cannot be read (the first issue's path and reason). */
+function readable<T extends object>(
+  schema: Parameters<typeof check<T>>[0],
+  body: unknown,
+): T | { readonly unreadable: { readonly path: string; readonly reason: string } } {
+  try {
+    return check(schema, body, 'body');
+  } catch (error) {
+    if (error instanceof Refusal) return { unreadable: { path: error.path, reason: error.reason } };
+    throw error;
+  }
 }
 
 /** The node of the path as the business (a phone-number id), or a Refusal at `request.path`. */
@@ -141,14 +169,14 @@ function recipientOf(body: Recipient, at: At): string {
   return user;
 }
 
-type Recipient = { to?: string | undefined; recipient?: string | undefined };
+type Recipient = { to?: string | number | undefined; recipient?: string | undefined };
 
 /**
  * The user a send or call names, unchecked: `to` normalised to a wa_id, else `recipient`. The guard checks it
  * when it decides (an attempt on a malformed user is refused as input, never forwarded unguarded).
  */
 function recipientIn(body: Recipient): string {
-  return body.to !== undefined ? waId(body.to) : (body.recipient as string);
+  return body.to !== undefined ? waId(String(body.to)) : (body.recipient as string);
 }
 
 function sendMessage(call: Call, at: At, out: Batch): void {

@@ -3,7 +3,7 @@
 // checks stay inline (no transforms) so zod's compiled fast path covers them.
 import { durationSeconds } from '@callpermit/core';
 import { z } from 'zod';
-import { id, instant, optionalId, optionalUserId, seconds } from './wire.js';
+import { id, instant, optionalUserId, seconds } from './wire.js';
 
 export const apiCallEntry = z.compile(
   z.object({
@@ -13,7 +13,10 @@ export const apiCallEntry = z.compile(
   }),
 );
 
-const hasRecipient = (b: { to?: string | undefined; recipient?: string | undefined }) =>
+/** `to`: a phone number; Meta's reference types it as an Integer, so a JSON number is read too. */
+const to = z.union([id, z.number().int().nonnegative()]).optional();
+
+const hasRecipient = (b: { to?: string | number | undefined; recipient?: string | undefined }) =>
   b.to !== undefined || b.recipient !== undefined;
 const recipientRequired = { path: ['to'], message: 'needs to (a phone number) or recipient (a BSUID)' };
 
@@ -21,7 +24,7 @@ const recipientRequired = { path: ['to'], message: 'needs to (a phone number) or
 export const sendMessageRequest = z.compile(
   z
     .object({
-      to: optionalId,
+      to,
       recipient: optionalUserId,
       type: z.string().optional(),
       interactive: z.object({ type: z.string().optional() }).optional(),
@@ -52,7 +55,7 @@ export const createTemplateRequest = z.compile(
 /** POST /{phone_number_id}/calls: only `connect` starts a call (and names the user); others act on a call. */
 export const callRequest = z.compile(
   z
-    .object({ action: z.string(), to: optionalId, recipient: optionalUserId })
+    .object({ action: z.string(), to, recipient: optionalUserId })
     .refine((b) => b.action !== 'connect' || hasRecipient(b), recipientRequired),
 );
 

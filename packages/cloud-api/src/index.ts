@@ -1,7 +1,7 @@
 // The public surface of @callpermit/cloud-api: Meta's wire formats (webhook bodies, logged Graph API calls,
 // capture files) and the policy file, turned into core facts and a core PolicyBook.
 
-export { type GraphRequest, graphAttempt } from './apiCall.js';
+export { type GraphAttempt, type GraphRequest, graphAttempt } from './apiCall.js';
 export * from './build/index.js';
 export { readCaptureLines } from './capture.js';
 export {

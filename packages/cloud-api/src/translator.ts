@@ -1,5 +1,5 @@
-import { type Attempt, MAX_REF_LENGTH, type SourceRef, textProblem } from '@callpermit/core';
-import { type GraphRequest, graphAttempt, translateApiCall } from './apiCall.js';
+import { MAX_REF_LENGTH, type SourceRef, textProblem } from '@callpermit/core';
+import { type GraphAttempt, type GraphRequest, graphAttempt, translateApiCall } from './apiCall.js';
 import type { Batch } from './batch.js';
 import { captureLine } from './captureLine.js';
 import { MessageMemory } from './memory.js';
@@ -40,7 +40,7 @@ export class Translator {
    * The permission request or call a Graph request attempts (see `graphAttempt`), with the templates this
    * translator knows: what the guard decides before forwarding. Undefined for anything else.
    */
-  attempt(request: GraphRequest): Attempt | undefined {
+  attempt(request: GraphRequest): GraphAttempt | undefined {
     return graphAttempt(request, this.#templates);
   }
 

@@ -3,7 +3,7 @@
 // cloud-api's, SQL the store's.
 import { randomUUID } from 'node:crypto';
 import { Translator } from '@callpermit/cloud-api';
-import type { Engine, Instant } from '@callpermit/core';
+import { type Engine, type Instant, InvalidInput } from '@callpermit/core';
 import { LineRecorder } from '@callpermit/service';
 import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -21,7 +21,7 @@ import {
 } from './config.js';
 import type { AppEnv, Parts } from './context.js';
 import { errorResponse, GraphCode, invalidParameter } from './errors.js';
-import { NODE_ID, parseGraphPath } from './graphPath.js';
+import { nodeProblem, parseGraphPath } from './graphPath.js';
 import { bsuid, graphVersion, instantParam, phoneNumberId, userWaId } from './identifiers.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -157,6 +157,8 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
   const authenticate = requireToken(apiTokens);
   app.use('*', (c, next) => (OPEN_PATHS.has(c.req.path) ? next() : authenticate(c, next)));
   app.onError((error, c) => {
+    // An input core refuses (a user id of no known shape, an instant out of range) is the caller's mistake.
+    if (error instanceof InvalidInput) return invalidParameter(c, error.message);
     if (error instanceof HTTPException) {
       const status = error.status;
       const message = status === 415 ? 'Unsupported Media Type: send JSON' : error.message || 'Bad request';
@@ -198,7 +200,10 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
   const graph = (c: Context<AppEnv>) => {
     const path = parseGraphPath(c.req.path);
     // A single segment that is no node id (`/favicon.ico`) is no Graph call.
-    if (path === undefined || (path.prefix === 'bare' && path.rest.length === 0 && !NODE_ID.test(path.node)))
+    if (
+      path === undefined ||
+      (path.prefix === 'bare' && path.rest.length === 0 && nodeProblem(path.node) !== undefined)
+    )
       return errorResponse(c, 404, GraphCode.invalidParameter, '(#100) Unknown path');
     return graphRequest(c, parts, path);
   };

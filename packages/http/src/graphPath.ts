@@ -1,6 +1,7 @@
 // Graph API paths as callers send them: `/v1/{node}/…` (callpermit's prefix), `/vNN.N/{node}/…` (Meta's version
 // segment) and `/{node}/…` (none; Meta's SDKs drop it for some calls). Segments are decoded and empty ones
 // dropped, so `//123/Messages/` is read as Meta would read it: the guard cannot be walked around by spelling.
+import { businessIdProblem } from '@callpermit/core';
 
 /** A Graph path, normalised. */
 export interface GraphPath {
@@ -19,8 +20,14 @@ export interface GraphPath {
 }
 
 export const GRAPH_VERSION = /^v\d+\.\d+$/;
-/** Node ids (phone number ids, WABA ids): digits, bounded. */
-export const NODE_ID = /^\d{1,32}$/;
+
+/**
+ * Why a node is not a Graph object id (a phone number id, a WABA id: 64-bit integers, so core's rule for a
+ * business phone number id), or undefined.
+ */
+export function nodeProblem(node: string): string | undefined {
+  return businessIdProblem(node);
+}
 
 /** The Graph path of a request path, or undefined when it is none (no node). */
 export function parseGraphPath(pathname: string): GraphPath | undefined {

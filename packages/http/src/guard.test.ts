@@ -175,6 +175,31 @@ describe('connect calls', () => {
     expect(reached('calls', user)).toEqual([]);
   });
 
+  it('`to` as a JSON number (Meta types it Integer) is decided like the text: refused without permission', async () => {
+    const user = newUser();
+    const answer = await postJson(service, `/v23.0/${BUSINESS}/calls`, {
+      ...connect(user),
+      to: Number(user),
+    });
+    expect(answer.status).toBe(401);
+    expect((await bodyOf(answer)).error.code).toBe(138006);
+    expect(reached('calls', user)).toEqual([]);
+  });
+
+  it('a connect whose recipient cannot be read is refused with 400 (#100), never forwarded undecided', async () => {
+    const user = newUser();
+    for (const body of [
+      { ...connect(user), to: { number: user } },
+      { messaging_product: 'whatsapp', action: 'connect', note: user },
+      { ...connect(user), to: undefined, recipient: `not a user ${user}` },
+    ]) {
+      const answer = await postJson(service, `/v23.0/${BUSINESS}/calls`, body);
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+      expect((await bodyOf(answer)).error.code).toBe(100);
+    }
+    expect(fake.on('calls').filter((r) => r.body.includes(user))).toEqual([]);
+  });
+
   it('other call actions (terminate) are forwarded untouched, not decided', async () => {
     const user = newUser();
     const body = { messaging_product: 'whatsapp', call_id: `wacid.T${user}`, action: 'terminate' };
@@ -241,6 +266,16 @@ describe('permission requests', () => {
     const refused = await postJson(service, `/v23.0/${BUSINESS}/messages`, templateSendBody(name, other));
     expect((await bodyOf(refused)).error.code).toBe(138009);
     expect(reached('messages', other)).toHaveLength(1);
+  });
+
+  it('a free-form request whose `to` cannot be read is refused with 400 (#100) and not forwarded', async () => {
+    const user = newUser();
+    await openWindow(service, user);
+    const body = { ...freeFormRequestBody(user), to: [user] };
+    const answer = await postJson(service, `/v23.0/${BUSINESS}/messages`, body);
+    expect(answer.status).toBe(400);
+    expect((await bodyOf(answer)).error).toMatchObject({ code: 100 });
+    expect(reached('messages', user)).toEqual([]);
   });
 
   it('a permission request sent as a form is refused (it could not be decided), and not forwarded', async () => {

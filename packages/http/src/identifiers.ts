@@ -1,24 +1,31 @@
-// Identifiers callers send, checked before anything is read or forwarded: digits only, bounded in length
-// (400 otherwise). A BSUID (business-scoped user id) is letters, digits and `._-`.
+// Identifiers callers send, checked before anything is read or forwarded, by core's rules (the ones every
+// entry point uses): a phone number id and a wa_id are digits (at most 20), a BSUID is a country code, a dot
+// and Meta's token. 400 otherwise. The patterns below only describe them in /openapi.json.
+import { businessIdProblem, userIdProblem } from '@callpermit/core';
 import { z } from '@hono/zod-openapi';
 
 export const phoneNumberId = z
   .string()
-  .regex(/^\d{1,32}$/, 'must be a phone number id: digits only, at most 32')
-  .openapi({ example: '109876543210987', description: 'The business phone number id' });
+  .refine((value) => businessIdProblem(value) === undefined, {
+    error: (issue) => businessIdProblem(issue.input),
+  })
+  .openapi({
+    example: '109876543210987',
+    pattern: '^\\d{1,20}$',
+    description: 'The business phone number id',
+  });
 
 export const userWaId = z
   .string()
-  .regex(/^\d{1,20}$/, "must be the user's WhatsApp id: digits only, at most 20")
-  .openapi({ example: '447700900123' });
+  .refine((value) => /^\d+$/.test(value) && userIdProblem(value) === undefined, {
+    error: (issue) => userIdProblem(issue.input) ?? 'a wa_id is digits only',
+  })
+  .openapi({ example: '447700900123', pattern: '^\\d{1,20}$' });
 
 export const bsuid = z
   .string()
-  .regex(
-    /^[A-Za-z0-9._-]{1,128}$/,
-    'must be a business-scoped user id: letters, digits and ._- only, at most 128',
-  )
-  .openapi({ example: 'US.13491208655302741918' });
+  .refine((value) => userIdProblem(value) === undefined, { error: (issue) => userIdProblem(issue.input) })
+  .openapi({ example: 'US.13491208655302741918', pattern: '^[A-Z]{2}(\\.[0-9A-Za-z]+)+$' });
 
 export const graphVersion = z
   .string()

@@ -84,7 +84,8 @@ export const WebhookBodySchema = z
 export const MessageSendSchema = z
   .looseObject({
     messaging_product: z.string().optional(),
-    to: z.string().optional(),
+    // Meta's reference types `to` as an Integer: a JSON number is read as the digits it is.
+    to: z.union([z.string(), z.number()]).optional(),
     recipient: z.string().optional(),
     type: z.string().optional(),
     interactive: z.looseObject({ type: z.string().optional() }).optional(),
@@ -97,7 +98,8 @@ export const CallActionSchema = z
   .looseObject({
     messaging_product: z.string().optional(),
     action: z.string().optional(),
-    to: z.string().optional(),
+    // Meta's reference types `to` as an Integer: a JSON number is read as the digits it is.
+    to: z.union([z.string(), z.number()]).optional(),
     recipient: z.string().optional(),
     call_id: z.string().optional(),
   })

@@ -42,23 +42,32 @@ function loggedAction(f: Fact): HistoryAction | undefined {
   return undefined;
 }
 
-/** A scenario's history: its facts, the actions its capture logged, and every business step, allowed or refused. */
+/**
+ * A scenario's history: its facts, the actions its capture logged, and every business step, allowed or refused.
+ * An allowed step made the fact its Graph exchange translates to (the guard records it): that fact is the step's,
+ * not a second, logged action.
+ */
 export function historyOfSimulation(sim: Simulation): History {
   const keyOf = new Map<string, string>();
   for (const f of sim.facts) {
-    if (f.source.kind !== 'command') continue;
+    if (f.source.kind !== 'api_call') continue;
     if (f.type === 'RequestSent') keyOf.set(`${pairStreamId(f.pair)}:${f.requestId}`, f.key);
     if (f.type === 'CallAttempted') keyOf.set(`${pairStreamId(f.pair)}:${f.callId}`, f.key);
   }
+  const stepKeys = new Set<string>();
   const actions = sim.actions.map((a): HistoryAction => {
     const id = a.command.type === 'SendPermissionRequest' ? a.command.requestId : a.command.callId;
     const factKey = a.refusal ? undefined : keyOf.get(`${pairStreamId(a.pair)}:${id}`);
     const source = `${sim.scenario.file} step ${a.step + 1} (${a.name})`;
+    if (factKey !== undefined) stepKeys.add(factKey);
     return factKey === undefined
       ? { at: a.at, pair: a.pair, command: a.command, source }
       : { at: a.at, pair: a.pair, command: a.command, factKey, source };
   });
-  const logged = sim.facts.map(loggedAction).filter((x): x is HistoryAction => x !== undefined);
+  const logged = sim.facts
+    .filter((f) => !stepKeys.has(f.key))
+    .map(loggedAction)
+    .filter((x): x is HistoryAction => x !== undefined);
   return { facts: sim.facts, actions: [...logged, ...actions], badInput: sim.badInput };
 }
 

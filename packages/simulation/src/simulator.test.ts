@@ -6,7 +6,7 @@ import { simulate } from './simulator.js';
 const run = (text: string, policy = defaultPolicyBook) => simulate(parseScenario(text, 's.yaml'), { policy });
 
 describe('the simulator', () => {
-  it("turns user and Meta steps into Meta's wire bodies, and business steps into the engine's decisions", async () => {
+  it("turns user and Meta steps into Meta's wire bodies, and business steps into the guard's decisions and Graph exchanges", async () => {
     const sim = await run(`scenario: s
 steps:
   - do: user messages
@@ -21,11 +21,11 @@ steps:
     const kinds = sim.facts.map((f) => `${f.type}:${f.source.kind}`);
     expect(kinds).toEqual([
       'UserMessaged:webhook',
-      'RequestSent:command',
+      'RequestSent:api_call',
       'RequestSent:webhook',
       'RequestDelivered:webhook',
       'PermissionGranted:webhook',
-      'CallAttempted:command',
+      'CallAttempted:api_call',
       'CallUnanswered:webhook',
     ]);
     expect(sim.actions.map((a) => a.refusal?.code ?? 'allowed')).toEqual(['allowed', 'allowed']);

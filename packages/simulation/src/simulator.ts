@@ -1,7 +1,8 @@
 // Runs a scenario: its steps become the facts real input becomes. What the user and Meta do is built as
-// Meta's wire bodies and goes through cloud-api's Translator; what the business does is decided by the
-// Engine (`execute`), so a refusal is the real decision. The state after each step is read back through the
-// Engine's own queries. A scenario is a history, not a second engine.
+// Meta's wire bodies and goes through cloud-api's Translator; what the business does is decided by the guard
+// (`Engine.attempt`, as `serve` decides it), so a refusal is the real decision, and an allowed one is the
+// Graph exchange Meta would answer, translated. The state after each step is read back through the Engine's
+// own queries. A scenario is a history, not a second engine.
 import {
   type BusinessNumber,
   callbackSettingWebhook,
@@ -12,6 +13,8 @@ import {
   type LineOutcome,
   messageStatusWebhook,
   permissionReplyWebhook,
+  permissionRequestCall,
+  startCallCall,
   Translator,
   userMessageWebhook,
   type WebhookBody,
@@ -119,9 +122,15 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
   return run.result();
 }
 
+/**
+ * The template a scenario's template requests are sent with: known to carry the permission component, as a
+ * business's own template is once created (the translator only counts sends of such templates).
+ */
+const SIMULATED_TEMPLATE = 'callpermit_simulated_permission_request';
+
 class Run {
   readonly engine: Engine;
-  readonly translator = new Translator();
+  readonly translator = new Translator({ templates: [SIMULATED_TEMPLATE] });
   readonly pair: Pair;
   readonly business: BusinessNumber;
   readonly facts: Fact[] = [];
@@ -446,7 +455,11 @@ class Run {
     );
   }
 
-  /** The Engine decides (and records) the business's command, as the guard does. */
+  /**
+   * The business's command, decided by the guard (`Engine.attempt`) exactly as `serve` decides it: refused,
+   * nothing happens; allowed, the Graph exchange Meta would answer (the send with the scenario's message id, or
+   * the connect with its call id) is translated like a logged call and recorded before the pair is released.
+   */
   async decide(
     index: number,
     command: Command,
@@ -454,8 +467,32 @@ class Run {
     at: Instant,
     actions: BusinessAction[],
   ): Promise<{ at: Instant; refusal?: Refusal }> {
-    const result = await this.engine.execute(command, at);
-    if (result.ok) this.facts.push(...result.facts);
+    const ref = `${this.scenario.file}:steps[${index}]`;
+    const result = await this.engine.attempt(
+      command.type === 'SendPermissionRequest'
+        ? { type: command.type, pair: command.pair, channel: command.channel }
+        : { type: command.type, pair: command.pair },
+      at,
+      async (decided) => {
+        const line =
+          command.type === 'SendPermissionRequest'
+            ? permissionRequestCall(this.business, {
+                at: decided,
+                user: this.pair.user,
+                via: command.channel === 'free_form' ? 'free_form' : { template: SIMULATED_TEMPLATE },
+                outcome: { messageId: command.requestId },
+              })
+            : startCallCall(this.business, {
+                at: decided,
+                user: this.pair.user,
+                outcome: { callId: command.callId },
+              });
+        const outcome = this.translator.apiCall(line, ref);
+        if (outcome.kind === 'rejected') throw new Error(`simulated exchange refused: ${outcome.reason}`);
+        return { value: outcome.facts, facts: outcome.facts };
+      },
+    );
+    if (result.ok) this.facts.push(...result.value);
     const action: BusinessAction = {
       step: index,
       at: result.at,

@@ -1,18 +1,16 @@
 // The Graph-compatible surface: permission queries answered from callpermit's state, the guard in front of
 // permission requests and calls, and every other Graph call forwarded untouched (and recorded where the
 // translator understands it). One dispatcher serves every spelling of a Graph path (see graphPath.ts).
-import { type GraphRequest, parseInstant } from '@callpermit/cloud-api';
-import type { Attempt, Instant, Pair } from '@callpermit/core';
+import { type GraphAttempt, type GraphRequest, parseInstant } from '@callpermit/cloud-api';
+import { type Attempt, type Instant, type Pair, userIdProblem } from '@callpermit/core';
 import { GRAPH_SOURCE, type TranslatedLine } from '@callpermit/service';
 import type { Context } from 'hono';
 import { forbidden, mayActFor } from '../auth.js';
 import type { AppEnv, Parts } from '../context.js';
 import { errorResponse, GraphCode, invalidParameter, refusalResponse } from '../errors.js';
-import { type GraphPath, NODE_ID } from '../graphPath.js';
+import { type GraphPath, nodeProblem } from '../graphPath.js';
 import { relay, type UpstreamAnswer, type UpstreamCall } from '../upstream.js';
 
-const USER_WA_ID = /^\d{1,20}$/;
-const BSUID = /^[A-Za-z0-9._-]{1,128}$/;
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i;
 /** Edges named in metrics; others are `other` (a label per edge would be unbounded). */
 const KNOWN_EDGES = new Set([
@@ -62,11 +60,8 @@ function queryWithout(c: Context<AppEnv>, drop: readonly string[]): string {
  * permission requests and connect calls, and forwards the rest.
  */
 export async function graphRequest(c: Context<AppEnv>, parts: Parts, path: GraphPath): Promise<Response> {
-  if (!NODE_ID.test(path.node))
-    return invalidParameter(
-      c,
-      `${JSON.stringify(path.node.slice(0, 40))} is not a node id: digits only, at most 32`,
-    );
+  const badNode = nodeProblem(path.node);
+  if (badNode !== undefined) return invalidParameter(c, `the node of the path: ${badNode}`);
   if (path.prefix === 'versioned' && path.version === undefined) return invalidParameter(c, 'bad version');
   if (!mayActFor(c, path.node)) return forbidden(c);
   const method = c.req.method.toUpperCase();
@@ -101,13 +96,16 @@ export async function graphRequest(c: Context<AppEnv>, parts: Parts, path: Graph
   const json = jsonOf(body, contentType);
   const query = queryWithout(c, []);
   const call = graphCall(method, path, query, contentType, body, json);
-  let attempt: Attempt | undefined;
+  let attempt: GraphAttempt | undefined;
   if (guardedEdge && json !== undefined) {
     const template = (json as { type?: unknown; template?: { name?: unknown } }).template?.name;
     if ((json as { type?: unknown }).type === 'template' && typeof template === 'string')
       await parts.templates.ensure(template);
     attempt = parts.translator.attempt(call.request);
   }
+  // A permission request or call whose body cannot be read is refused, never forwarded undecided.
+  if (attempt !== undefined && 'unreadable' in attempt)
+    return invalidParameter(c, `${attempt.unreadable.path}: ${attempt.unreadable.reason}`);
   return attempt ? guarded(c, parts, call, attempt) : forwarded(c, parts, call);
 }
 
@@ -244,16 +242,13 @@ function queriedPair(c: Context<AppEnv>, business: string): Pair | Response {
   const phone = c.req.query('user_wa_id');
   const recipient = c.req.query('recipient');
   if (phone !== undefined) {
-    if (!USER_WA_ID.test(phone))
-      return invalidParameter(c, "Param user_wa_id must be the user's WhatsApp id: digits only, at most 20");
+    const problem = /^\d+$/.test(phone) ? userIdProblem(phone) : 'a wa_id is digits only';
+    if (problem !== undefined) return invalidParameter(c, `Param user_wa_id: ${problem}`);
     return { business, user: phone };
   }
   if (recipient !== undefined) {
-    if (!BSUID.test(recipient))
-      return invalidParameter(
-        c,
-        'Param recipient must be a business-scoped user id: letters, digits and ._- only',
-      );
+    const problem = userIdProblem(recipient);
+    if (problem !== undefined) return invalidParameter(c, `Param recipient: ${problem}`);
     return { business, user: recipient };
   }
   return invalidParameter(c, 'The parameter user_wa_id (or recipient) is required');
