@@ -9,6 +9,6 @@ export default defineProject({
     testTimeout: 60000,
     hookTimeout: 60000,
     // Debian's chromium for the page tests: installed here when missing (about two minutes on a bare machine).
-    globalSetup: ['src/test/chromiumSetup.ts'],
+    globalSetup: ['../testing/src/browser/chromiumSetup.ts'],
   },
 });

@@ -28,6 +28,7 @@ import { Metrics } from './metrics.js';
 import { captures } from './routes/captures.js';
 import { graphRequest } from './routes/graph.js';
 import { health, metrics, readiness } from './routes/operations.js';
+import { timeline } from './routes/timeline.js';
 import { delivery, verification } from './routes/webhook.js';
 import {
   CallActionSchema,
@@ -315,6 +316,31 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
       responses: { 200: json(RequestsSchema, 'Oldest first'), ...graphErrors },
     }),
     graph as never,
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/{phone_number_id}/timeline',
+      summary: "The pair's timeline page: permission, requests, usage against each limit, calls, refusals",
+      security,
+      request: {
+        params: z.object({ phone_number_id: phoneNumberId }),
+        query: z.object({
+          user_wa_id: userWaId.optional(),
+          recipient: bsuid.optional(),
+          since: instantParam.optional(),
+          until: instantParam.optional(),
+        }),
+      },
+      responses: {
+        200: {
+          content: { 'text/html': { schema: z.string() } },
+          description: 'One self-contained HTML page (inline SVG, CSS and script; no external asset)',
+        },
+        ...graphErrors,
+      },
+    }),
+    ((c: Context<AppEnv>) => timeline(c, parts)) as never,
   );
   for (const prefix of GRAPH_PREFIXES) {
     const tag = prefix.path === '/v1' ? 'callpermit' : prefix.path === '' ? 'Graph (no version)' : 'Graph';

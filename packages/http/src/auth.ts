@@ -24,8 +24,16 @@ export function findToken(tokens: readonly ApiToken[], given: string): ApiToken 
 }
 
 /**
- * Requires a bearer token on every request it guards (401, Graph-style, otherwise). With no tokens configured
- * (`--insecure-dev` only) every request passes, unscoped.
+ * The query parameter that may carry the token instead of the header, as the Graph API allows: what a browser
+ * needs to open the timeline page from a link. It is never forwarded upstream and never logged (the access log
+ * has no query strings), but a URL may end up in a browser's history: prefer the header.
+ */
+export const ACCESS_TOKEN_PARAM = 'access_token';
+
+/**
+ * Requires a bearer token on every request it guards (401, Graph-style, otherwise): in the Authorization header,
+ * or as `access_token` in the query. With no tokens configured (`--insecure-dev` only) every request passes,
+ * unscoped.
  */
 export function requireToken(tokens: readonly ApiToken[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -35,14 +43,17 @@ export function requireToken(tokens: readonly ApiToken[]): MiddlewareHandler<App
     }
     const header = c.req.header('authorization');
     const match = header === undefined ? null : BEARER.exec(header);
-    const token = match ? findToken(tokens, match[1] as string) : undefined;
+    const given = match ? match[1] : header === undefined ? c.req.query(ACCESS_TOKEN_PARAM) : undefined;
+    const token = given === undefined ? undefined : findToken(tokens, given);
     if (!token) {
       c.header('WWW-Authenticate', 'Bearer realm="callpermit"');
       return errorResponse(
         c,
         401,
         GraphCode.invalidToken,
-        match ? 'Invalid OAuth access token.' : 'An access token is required to request this resource.',
+        given !== undefined
+          ? 'Invalid OAuth access token.'
+          : 'An access token is required to request this resource.',
       );
     }
     c.set('caller', token);

@@ -1,7 +1,6 @@
 // Graph-style errors for everything callpermit answers in Meta's place, so a client written for Meta reads them
 // the same way. The `fbtrace_id` is the request id, which the logs carry too.
-import { type GraphErrorResponse, graphError, refusalError } from '@callpermit/cloud-api';
-import type { Refusal } from '@callpermit/core';
+import { type GraphErrorResponse, graphError } from '@callpermit/cloud-api';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './context.js';
@@ -36,11 +35,6 @@ export function errorResponse(
     c,
     graphError(status, code, message, c.get('requestId') ?? '', details === undefined ? {} : { details }),
   );
-}
-
-/** Meta's answer to a refused permission request or call. */
-export function refusalResponse(c: Context<AppEnv>, refusal: Refusal): Response {
-  return sendGraphError(c, refusalError(refusal, c.get('requestId') ?? ''));
 }
 
 export function invalidParameter(c: Context<AppEnv>, message: string): Response {

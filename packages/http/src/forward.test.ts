@@ -4,7 +4,15 @@
 import { BUSINESS, payloadOf, reply, USER, WABA } from '@callpermit/testing/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGraph } from './test/fakeGraph.js';
-import { bodyOf, META_TOKEN, nowSeconds, postJson, startService, type TestService } from './test/service.js';
+import {
+  bodyOf,
+  META_TOKEN,
+  nowSeconds,
+  postJson,
+  startService,
+  type TestService,
+  TOKEN,
+} from './test/service.js';
 
 let fake: FakeGraph;
 let service: TestService;
@@ -72,6 +80,16 @@ describe('forwarded Graph calls', () => {
     } finally {
       await versioned.close();
     }
+  });
+
+  it('a caller token given as access_token (as the Graph API allows) authenticates and never goes upstream', async () => {
+    const answer = await fetch(
+      `${service.url}/v23.0/${BUSINESS}/phone_numbers?fields=id&access_token=${TOKEN}`,
+    );
+    expect(answer.status).toBe(200);
+    expect(last()?.url).toBe(`/v23.0/${BUSINESS}/phone_numbers?fields=id`);
+    expect(last()?.headers.authorization).toBe(`Bearer ${META_TOKEN}`);
+    expect(JSON.stringify(last())).not.toContain(TOKEN);
   });
 
   it('a redirect is handed back, never followed', async () => {

@@ -15,6 +15,7 @@ export {
 } from './lines.js';
 export {
   GRAPH_SOURCE,
+  GUARD_SOURCE,
   recordLines,
   templatesInLog,
   translateInboxEntry,
@@ -30,3 +31,4 @@ export {
   type StorePolicy,
   storePolicy,
 } from './storePolicy.js';
+export { refusalsInInbox, type StoreTimelineOptions, storeTimeline } from './timeline.js';

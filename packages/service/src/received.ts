@@ -8,6 +8,12 @@ import { replayBatch } from './replayBatch.js';
 export const WEBHOOK_SOURCE = 'webhook';
 /** The inbox source of a Graph API exchange the HTTP service forwarded, kept as an `api_call` capture line. */
 export const GRAPH_SOURCE = 'graph';
+/**
+ * The inbox source of a permission request or call the guard refused without contacting Meta, kept as the
+ * `api_call` capture line of the request and the Graph error callpermit answered (ignored by the translator:
+ * nothing happened at Meta). The timeline shows these refusals.
+ */
+export const GUARD_SOURCE = 'guard';
 
 /**
  * Records received bodies (capture lines, webhook bodies, Graph exchanges) and the facts they carry, each with

@@ -102,6 +102,11 @@ export interface TimelineInput {
   readonly requestNames?: ReadonlyMap<string, string>;
   /** The history goes on at least until here though no fact marks it (a scenario's last step). */
   readonly lastInstant?: Instant;
+  /**
+   * The current instant, for a pair nothing is known of (no fact, no refusal) and no range given: the page then
+   * shows the week before it. The caller reads the clock; this module does not.
+   */
+  readonly now?: Instant;
 }
 
 /** After the last fact, the timeline runs on to show what time still changes (an expiry) up to this long. */
@@ -124,7 +129,18 @@ export async function buildTimeline(input: TimelineInput): Promise<TimelineModel
   const { engine, pair } = input;
   const facts = await engine.store.factsOf(pairStreamId(pair));
   const env = await engine.ruleEnv(pair.business);
-  const first = facts[0]?.at ?? input.since ?? 0;
+  const refusedAt = (input.refusals ?? []).map((r) => r.at);
+  const known = facts[0]?.at ?? (refusedAt.length > 0 ? Math.min(...refusedAt) : undefined);
+  const first =
+    known ??
+    input.since ??
+    (input.until === undefined ? undefined : input.until - 7 * 86400) ??
+    input.lastInstant ??
+    (input.now === undefined ? undefined : input.now - 7 * 86400);
+  if (first === undefined)
+    throw new RangeError(
+      `nothing is known of ${pairStreamId(pair)} (no fact, no refusal): give a range (since, until) to draw`,
+    );
   const lastFact = Math.max(
     facts.at(-1)?.at ?? first,
     input.lastInstant ?? first,

@@ -79,11 +79,13 @@ export function timelinePage(model: TimelineModel, title = 'callpermit timeline'
     ([mark, text]) =>
       `<span><svg width="18" height="12" aria-hidden="true">${mark}</svg>${escapeHtml(text)}</span>`,
   ).join('\n');
+  // The empty icon keeps a browser from asking the server for /favicon.ico (behind the API token when served).
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
 <style>${CSS}</style>
 </head>

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { isoInstant, refusedCall } from '@callpermit/cloud-api';
-import { businessStreamId, type Engine, type Instant, type Pair, type PolicyBook } from '@callpermit/core';
+import type { Engine, Instant, Pair, PolicyBook } from '@callpermit/core';
+import { refusalsInInbox } from '@callpermit/service';
 import type { SqlStore } from '@callpermit/store';
 import { buildTimeline, type RefusalMark, timelinePage } from '@callpermit/timeline';
 import { Command } from 'commander';
@@ -87,34 +88,8 @@ async function fromHistory(options: TimelineOptions, io: CliIo): Promise<Source>
     },
   );
   if (options.from === undefined)
-    refusals.push(...(await inboxRefusals(history.engine.store as SqlStore, pair)));
+    refusals.push(...(await refusalsInInbox(history.engine.store as SqlStore, pair)));
   return { ...history, pair, refusals, title: `${pair.business} / ${pair.user}` };
-}
-
-/** Refused Graph calls of the pair kept in a store's inbox (lines the replay counted as ignored). */
-async function inboxRefusals(store: SqlStore, pair: Pair): Promise<RefusalMark[]> {
-  const templates = new Set<string>();
-  for (const f of await store.factsOf(businessStreamId(pair.business)))
-    if (f.type === 'TemplateKnown') templates.add(f.name);
-  const marks: RefusalMark[] = [];
-  for await (const entry of store.inbox.iterate()) {
-    if (entry.outcome !== 'ignored' || !entry.body.includes('api_call')) continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(entry.body);
-    } catch {
-      continue;
-    }
-    const refused = refusedCall(json, templates);
-    if (refused && refused.pair.business === pair.business && refused.pair.user === pair.user)
-      marks.push(
-        toMark(
-          refused,
-          `${entry.source.file}${entry.source.line === undefined ? '' : `:${entry.source.line}`}`,
-        ),
-      );
-  }
-  return marks;
 }
 
 /** `callpermit timeline`: one self-contained HTML page of a pair's history. */

@@ -156,7 +156,8 @@ interface BusinessEnv {
  * at any instant. All of it takes time as an argument.
  */
 export class Engine {
-  private readonly policy: PolicyBook;
+  /** The policy every fold of this engine is made under (a store keeps the one its heads were folded with). */
+  readonly policy: PolicyBook;
   private readonly checkpointEvery: number;
   private readonly maxAttempts: number;
   private readonly headCacheSize: number;

@@ -1,13 +1,13 @@
 // The Graph-compatible surface: permission queries answered from callpermit's state, the guard in front of
 // permission requests and calls, and every other Graph call forwarded untouched (and recorded where the
 // translator understands it). One dispatcher serves every spelling of a Graph path (see graphPath.ts).
-import { type GraphAttempt, type GraphRequest, parseInstant } from '@callpermit/cloud-api';
+import { type GraphAttempt, type GraphRequest, parseInstant, refusalError } from '@callpermit/cloud-api';
 import { type Attempt, type Instant, type Pair, userIdProblem } from '@callpermit/core';
-import { GRAPH_SOURCE, type TranslatedLine } from '@callpermit/service';
+import { GRAPH_SOURCE, GUARD_SOURCE, type TranslatedLine } from '@callpermit/service';
 import type { Context } from 'hono';
-import { forbidden, mayActFor } from '../auth.js';
+import { ACCESS_TOKEN_PARAM, forbidden, mayActFor } from '../auth.js';
 import type { AppEnv, Parts } from '../context.js';
-import { errorResponse, GraphCode, invalidParameter, refusalResponse } from '../errors.js';
+import { errorResponse, GraphCode, invalidParameter, sendGraphError } from '../errors.js';
 import { type GraphPath, nodeProblem } from '../graphPath.js';
 import { relay, type UpstreamAnswer, type UpstreamCall } from '../upstream.js';
 
@@ -94,7 +94,8 @@ export async function graphRequest(c: Context<AppEnv>, parts: Parts, path: Graph
       `(#100) callpermit accepts ${path.edge} as JSON only`,
     );
   const json = jsonOf(body, contentType);
-  const query = queryWithout(c, []);
+  // The caller's token never goes upstream, in a header or in the query.
+  const query = queryWithout(c, [ACCESS_TOKEN_PARAM]);
   const call = graphCall(method, path, query, contentType, body, json);
   let attempt: GraphAttempt | undefined;
   if (guardedEdge && json !== undefined) {
@@ -220,7 +221,21 @@ async function guarded(
       { req_id: c.get('requestId'), attempt: attempt.type, code: result.refusal.code },
       'refused without contacting Meta',
     );
-    return refusalResponse(c, result.refusal);
+    const refused = refusalError(result.refusal, c.get('requestId') ?? '');
+    // Kept as the exchange the caller had with callpermit: what the timeline and an audit show as a refusal.
+    const entry = {
+      kind: 'api_call',
+      at: result.at,
+      request: call.request,
+      response: { status: refused.status, body: refused.body },
+    };
+    await parts.recorder.record({
+      file: GUARD_SOURCE,
+      lineNo: 0,
+      raw: JSON.stringify(entry),
+      outcome: parts.translator.apiCall(entry, `${GUARD_SOURCE}:${c.get('requestId')}`),
+    });
+    return sendGraphError(c, refused);
   }
   parts.metrics.decisions.inc({ result: 'allowed', code: '' });
   return answerOf(c, result.value.answer);
@@ -237,8 +252,8 @@ async function forwarded(c: Context<AppEnv>, parts: Parts, call: GraphCall): Pro
   return answerOf(c, answer);
 }
 
-/** The pair a call_permissions query names: `user_wa_id` (digits) or `recipient` (a BSUID), or a 400. */
-function queriedPair(c: Context<AppEnv>, business: string): Pair | Response {
+/** The pair a query names: `user_wa_id` (digits) or `recipient` (a BSUID), or a 400. */
+export function queriedPair(c: Context<AppEnv>, business: string): Pair | Response {
   const phone = c.req.query('user_wa_id');
   const recipient = c.req.query('recipient');
   if (phone !== undefined) {
@@ -282,7 +297,14 @@ async function callPermissions(c: Context<AppEnv>, parts: Parts, path: GraphPath
   }
   if (c.req.query('at') !== undefined) return invalidParameter(c, 'Param at cannot be used with verify=meta');
   const at = parts.now();
-  const call = graphCall('GET', path, queryWithout(c, ['verify', 'at']), undefined, undefined, undefined);
+  const call = graphCall(
+    'GET',
+    path,
+    queryWithout(c, ['verify', 'at', ACCESS_TOKEN_PARAM]),
+    undefined,
+    undefined,
+    undefined,
+  );
   const answer = await exchange(c, parts, call);
   if (answer.kind === 'failed') return answerOf(c, answer);
   const line = exchangeLine(c, parts, at, call, answer);

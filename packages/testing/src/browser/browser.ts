@@ -1,9 +1,13 @@
+// Debian's chromium driven by playwright-core, for tests of pages: launch it, open a page from disk or from a
+// server and collect what went wrong, and measure a screenshot.
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import { CHROMIUM } from './chromiumSetup.js';
+
+export type { Browser, Page };
 
 export async function launch(): Promise<Browser> {
   const error = inject('chromiumError');
@@ -32,18 +36,24 @@ export interface OpenedPage {
 export async function openFile(browser: Browser, html: string, name: string): Promise<OpenedPage> {
   const file = join(tmpdir(), `callpermit-${process.pid}-${name}.html`);
   writeFileSync(file, html);
+  return openUrl(browser, `file://${file}`);
+}
+
+/**
+ * Opens a page by its address and records console errors, uncaught exceptions and any request for something
+ * other than the page itself (a self-contained page asks for nothing more).
+ */
+export async function openUrl(browser: Browser, url: string): Promise<OpenedPage> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  // Any request leaving the file would be an external asset.
   page.on('request', (r) => {
-    if (!r.url().startsWith('file://') && !r.url().startsWith('data:'))
-      errors.push(`external request: ${r.url()}`);
+    if (r.url() !== url && !r.url().startsWith('data:')) errors.push(`external request: ${r.url()}`);
   });
-  await page.goto(`file://${file}`);
+  await page.goto(url);
   return { page, errors };
 }
 
