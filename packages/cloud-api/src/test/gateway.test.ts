@@ -59,10 +59,30 @@ describe('graphAttempt: the Graph requests the guard decides', () => {
       },
       { method: 'GET', path: `/${BUSINESS}/messages`, body: freeFormRequest },
       { method: 'POST', path: `/${BUSINESS}/settings`, body: { calling: { status: 'ENABLED' } } },
-      // A body Meta would refuse itself (no recipient) is left to Meta.
-      { method: 'POST', path: `/${BUSINESS}/calls`, body: { action: 'connect' } },
     ];
     for (const request of none) expect(graphAttempt(request, new Set())).toBeUndefined();
+  });
+
+  it('an attempt whose body cannot be read is unreadable (the guard refuses it), never no attempt', () => {
+    for (const body of [{ action: 'connect' }, { action: 'connect', to: { n: 1 } }, { ...connect, to: '' }])
+      expect(graphAttempt({ method: 'POST', path: `/${BUSINESS}/calls`, body }, new Set())).toMatchObject({
+        unreadable: { path: expect.stringMatching(/^body/), reason: expect.any(String) },
+      });
+    expect(
+      graphAttempt(
+        { method: 'POST', path: `/${BUSINESS}/messages`, body: { ...freeFormRequest, to: [USER] } },
+        new Set(),
+      ),
+    ).toMatchObject({ unreadable: { path: 'body.to' } });
+  });
+
+  it('`to` as a JSON number (Meta types it Integer) is read as its digits', () => {
+    expect(
+      graphAttempt(
+        { method: 'POST', path: `/${BUSINESS}/calls`, body: { ...connect, to: Number(USER) } },
+        new Set(),
+      ),
+    ).toEqual({ type: 'StartCall', pair });
   });
 });
 
