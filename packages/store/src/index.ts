@@ -1,5 +1,6 @@
 // The public surface of @callpermit/store: a durable FactStore (PGlite embedded, or PostgreSQL), its inbox
 // of received bodies, and the SQL client port the two drivers implement.
+export { BinaryCopyWriter } from './copyBinary.js';
 export {
   bodyHash,
   EncodedBody,
