@@ -55,12 +55,17 @@ export class BinaryCopyWriter {
   bytes(value: Uint8Array): this {
     this.room(4);
     this.at = this.buffer.writeInt32BE(value.length, this.at);
-    if (value.length <= CHUNK_BYTES - this.at) {
-      this.buffer.set(value, this.at);
-      this.at += value.length;
+    return this.fields(value);
+  }
+
+  /** Fields already laid out in this format (each its length and bytes), e.g. an `EncodedBody`'s. */
+  fields(laidOut: Uint8Array): this {
+    if (laidOut.length <= this.buffer.length - this.at) {
+      this.buffer.set(laidOut, this.at);
+      this.at += laidOut.length;
     } else {
       this.flush();
-      this.done.push(Buffer.from(value.buffer, value.byteOffset, value.length));
+      this.done.push(Buffer.from(laidOut.buffer, laidOut.byteOffset, laidOut.length));
     }
     return this;
   }
