@@ -15,6 +15,8 @@ export interface EncodedBodies {
   readonly buffer: ArrayBuffer;
   /** Where each body's fields end in `buffer`; the first starts at 0. */
   readonly ends: readonly number[];
+  /** Each body's hash, as in its fields: decoding it again from the buffer costs more than sending it. */
+  readonly hashes: readonly string[];
 }
 
 /**
@@ -22,31 +24,33 @@ export interface EncodedBodies {
  * these functions lay one out. `record` takes it in place of the text.
  */
 export class EncodedBody {
-  private hex: string | undefined;
   private json: string | undefined;
 
-  private constructor(private readonly fields: Uint8Array) {}
+  private constructor(
+    private readonly fields: Uint8Array,
+    /** sha256 of the UTF-8 bytes, hex. */
+    readonly hash: string,
+  ) {}
 
   /** Views over a batch laid out by `encodeBodies` (possibly on another thread). */
   static viewsOf(encoded: EncodedBodies): EncodedBody[] {
     const bytes = new Uint8Array(encoded.buffer);
     let start = 0;
-    return encoded.ends.map((end) => {
-      const body = new EncodedBody(bytes.subarray(start, end));
+    return encoded.ends.map((end, i) => {
+      const body = new EncodedBody(bytes.subarray(start, end), encoded.hashes[i] as string);
       start = end;
       return body;
     });
   }
 
-  /** sha256 of the UTF-8 bytes, hex. */
-  get hash(): string {
-    this.hex ??= Buffer.from(this.fields.buffer, this.fields.byteOffset + 4, HASH_HEX).toString('latin1');
-    return this.hex;
-  }
-
   /** The UTF-8 bytes: what the inbox stores. */
   get bytes(): Buffer {
     return Buffer.from(this.fields.buffer, this.fields.byteOffset + PREFIX, this.fields.length - PREFIX);
+  }
+
+  /** The number of UTF-8 bytes. */
+  get size(): number {
+    return this.fields.length - PREFIX;
   }
 
   /** The text, decoded again from the bytes. */
@@ -75,16 +79,19 @@ export function encodeBodies(texts: readonly string[]): EncodedBodies {
   for (const text of texts) size += PREFIX + Buffer.byteLength(text, 'utf8');
   const out = Buffer.allocUnsafeSlow(size);
   const ends: number[] = [];
+  const hashes: string[] = [];
   let at = 0;
   for (const text of texts) {
     const length = out.write(text, at + PREFIX, 'utf8');
+    const hash = sha256Hex(out.subarray(at + PREFIX, at + PREFIX + length));
     out.writeInt32BE(HASH_HEX, at);
-    out.write(sha256Hex(out.subarray(at + PREFIX, at + PREFIX + length)), at + 4, 'latin1');
+    out.write(hash, at + 4, 'latin1');
     out.writeInt32BE(length, at + 4 + HASH_HEX);
     at += PREFIX + length;
     ends.push(at);
+    hashes.push(hash);
   }
-  return { buffer: out.buffer as ArrayBuffer, ends };
+  return { buffer: out.buffer as ArrayBuffer, ends, hashes };
 }
 
 /** One body hashed and encoded: e.g. while the previous batch is at the database. */

@@ -33,8 +33,41 @@ export interface Runner {
  * Queries sent without waiting for the previous one (a replay's inbox lines while the engine folds) run one
  * after the other in the order sent: neither driver queues them on a transaction's connection for us.
  */
+const TIMES = new Map<string, [number, number]>();
+process.on('exit', () => {
+  if (!process.env.CALLPERMIT_VARIANT) return;
+  for (const [k, [n, t]] of [...TIMES].sort((a, b) => b[1][1] - a[1][1]))
+    console.error(`SQL ${(t / 1000).toFixed(2)} s ${n}x ${k}`);
+});
+function timed(runner: Runner): Runner {
+  const add = (k: string, t0: number) => {
+    const e = TIMES.get(k) ?? [0, 0];
+    e[0]++;
+    e[1] += performance.now() - t0;
+    TIMES.set(k, e);
+  };
+  return {
+    query: async (sql, params) => {
+      const t0 = performance.now();
+      try {
+        return await runner.query(sql, params);
+      } finally {
+        add(sql.replace(/\s+/g, ' ').trim().slice(0, 70), t0);
+      }
+    },
+    copyFrom: async (t, d) => {
+      const t0 = performance.now();
+      try {
+        return await runner.copyFrom(t, d);
+      } finally {
+        add(`COPY ${t.slice(0, 40)}`, t0);
+      }
+    },
+  };
+}
+
 export function transactionScope(driver: SqlClient['driver'], runner: Runner, depth = 0): SqlClient {
-  if (depth === 0) runner = inOrder(runner);
+  if (depth === 0) runner = inOrder(timed(runner));
   const run = runner.query;
   return {
     driver,
