@@ -10,8 +10,10 @@ import {
 } from '@callpermit/core';
 import { describeWithPostgres, factsFor, T0, uniquePair } from '@callpermit/testing';
 import { expect, it } from 'vitest';
+import { copyInboxRows } from './bulk.js';
 import { COMMIT_LOCK } from './factStore.js';
-import { migrate, openSqlClient, SqlStore, type StoreOptions } from './index.js';
+import { SqlInbox } from './inbox.js';
+import { encodeBody, migrate, openSqlClient, type SqlClient, SqlStore, type StoreOptions } from './index.js';
 import { bulkSuite } from './test/bulkSuite.js';
 
 /** A store and the SQL client under it (PGlite has one connection: the suite reads through the same). */
@@ -96,6 +98,54 @@ describeWithPostgres('PostgreSQL', (newDatabase) => {
     } finally {
       await probe.close();
       await live.store.close();
+      await store.close();
+    }
+  });
+
+  it('a body another writer stores between the probe and the COPY is counted once, not lost or doubled', async () => {
+    const url = await newDatabase();
+    const { store, sql } = await opened({ databaseUrl: url });
+    const other = await opened({ databaseUrl: url });
+    try {
+      const tag = uniquePair().business;
+      const [raced, mine] = [`{"raced":"${tag}"}`, `{"mine":"${tag}"}`];
+      const source = { file: `race-${tag}.ndjson` };
+      let raceRun = false;
+      const receipts = await sql.transaction(async (tx) => {
+        // The other writer commits the same body just before this unit's COPY runs.
+        const racing = (client: SqlClient): SqlClient => ({
+          ...client,
+          copyFrom: async (target, data) => {
+            if (!raceRun) {
+              raceRun = true;
+              await other.store.inbox.record([
+                { body: raced, source: { file: 'webhook' }, outcome: 'ignored' },
+              ]);
+            }
+            return client.copyFrom(target, data);
+          },
+          transaction: (fn) => client.transaction((inner) => fn(racing(inner))),
+        });
+        return new SqlInbox(racing(tx), copyInboxRows).record([
+          { body: encodeBody(raced), source: { ...source, line: 1 }, outcome: 'ignored' },
+          { body: encodeBody(mine), source: { ...source, line: 2 }, outcome: 'ignored' },
+        ]);
+      });
+      expect(receipts.map((r) => [r.deliveries, r.repeated])).toEqual([
+        [2, true],
+        [1, false],
+      ]);
+      const rows = await sql.query(
+        `select convert_from(body, 'UTF8') as body, source_file, deliveries from inbox
+         where convert_from(body, 'UTF8') like $1 order by id`,
+        [`%${tag}%`],
+      );
+      expect(rows).toEqual([
+        { body: raced, source_file: 'webhook', deliveries: 2 },
+        { body: mine, source_file: source.file, deliveries: 1 },
+      ]);
+    } finally {
+      await other.store.close();
       await store.close();
     }
   });

@@ -1,4 +1,4 @@
-import { numberOf, textArrayParam, uniqueViolation } from './codec.js';
+import { numberArrayParam, numberOf, textArrayParam, uniqueViolation } from './codec.js';
 import { BinaryCopyWriter } from './copyBinary.js';
 import {
   CHECKPOINT_COLUMNS,
@@ -9,7 +9,7 @@ import {
   type MovedHead,
   moveHeads,
 } from './factStore.js';
-import { INBOX_COLUMNS, type InboxRows, recordBodies, type StoredBody } from './inbox.js';
+import { INBOX_COLUMNS, type InboxRow, type InboxRows, recordBodies, type StoredBody } from './inbox.js';
 import type { SqlClient } from './sqlClient.js';
 
 // The bulk unit of work's writes (SqlStore.bulkIngest): the same statements as an ordinary commit and inbox
@@ -99,50 +99,82 @@ const stagedInboxRows: InboxRows = async (client, rows) => {
 
 // An index probe per body (see KNOWN_KEYS in factStore.ts for why not `hash = any($1)`).
 const HELD_BODIES = `
-select i.hash from unnest($1::text[]) as b(hash)
-cross join lateral (select hash from inbox where inbox.hash = b.hash limit 1) i`;
+select i.id, i.hash from unnest($1::text[]) as b(hash)
+cross join lateral (select id, hash from inbox where inbox.hash = b.hash limit 1) i`;
+
+const DELIVERED_AGAIN = `
+update inbox set deliveries = inbox.deliveries + d.n, last_received_at = now()
+from unnest($1::bigint[], $2::integer[]) as d(id, n)
+where inbox.id = d.id
+returning inbox.id, inbox.hash, inbox.deliveries`;
+
+const INBOX_COPY = 'inbox (id, hash, body, source_file, source_line, outcome, reason, deliveries)';
 
 /**
  * Bodies by COPY straight into the inbox: the ones it holds already are found first (an index probe per
  * body, the check the unique index makes anyway) and only counted; the new ones get ids from the inbox's
  * sequence, in order, and are copied. Should another writer store one of them meanwhile, the COPY fails on the
- * unique hash: its savepoint rolls back and the bodies go through the staging table instead.
+ * unique hash: its savepoint rolls back and those bodies go through the staging table instead.
  */
 const probedInboxRows: InboxRows = async (client, rows) => {
-  const held = await client.query<{ hash: string }>(HELD_BODIES, [
-    textArrayParam(rows.map((r) => r.body.hash)),
-  ]);
-  if (held.length > 0) return stagedInboxRows(client, rows);
-  // One row back, not one per body: the ids as one text.
-  const [{ ids: idList } = { ids: '' }] = await client.query<{ ids: string }>(
-    "select string_agg(nextval('inbox_id_seq')::text, ',') as ids from generate_series(1, $1)",
-    [rows.length],
+  const held = new Map(
+    (
+      await client.query<{ id: unknown; hash: string }>(HELD_BODIES, [
+        textArrayParam(rows.map((r) => r.body.hash)),
+      ])
+    ).map((r) => [r.hash, numberOf(r.id)]),
   );
-  const ids = idList.split(',').map((id) => ({ id: Number(id) }));
+  const again = rows.filter((r) => held.has(r.body.hash));
+  const fresh = held.size === 0 ? rows : rows.filter((r) => !held.has(r.body.hash));
+  const counted =
+    again.length === 0
+      ? []
+      : await client.query<StoredBody & Record<string, unknown>>(DELIVERED_AGAIN, [
+          numberArrayParam(again.map((r) => held.get(r.body.hash) as number)),
+          numberArrayParam(again.map((r) => r.deliveries)),
+        ]);
+  if (fresh.length === 0) return counted;
+  // One row back, not one per body: the ids as one text.
+  const [{ ids } = { ids: '' }] = await client.query<{ ids: string }>(
+    "select string_agg(nextval('inbox_id_seq')::text, ',') as ids from generate_series(1, $1)",
+    [fresh.length],
+  );
+  const idOf = ids.split(',').map(Number);
+  const fields = new FieldCache();
   const out = new BinaryCopyWriter();
-  for (const [i, { item, body, deliveries }] of rows.entries()) {
+  for (let i = 0; i < fresh.length; i++) {
+    const { item, body, deliveries } = fresh[i] as InboxRow;
     out
       .row(8)
-      .int8(numberOf(ids[i]?.id))
+      .int8(idOf[i] as number)
       .fields(body.copyFields)
-      .text(item.source.file)
+      .fields(fields.text(item.source.file))
       .int4(item.source.line ?? null)
-      .text(item.outcome)
+      .fields(fields.text(item.outcome))
       .text(item.reason ?? null)
       .int4(deliveries);
   }
   try {
-    await client.transaction((tx) =>
-      tx.copyFrom(
-        'inbox (id, hash, body, source_file, source_line, outcome, reason, deliveries)',
-        out.chunks(),
-      ),
-    );
+    await client.transaction((tx) => tx.copyFrom(INBOX_COPY, out.chunks()));
   } catch (error) {
     if (uniqueViolation(error) !== 'inbox_hash_key') throw error;
-    return stagedInboxRows(client, rows);
+    return [...counted, ...(await stagedInboxRows(client, fresh))];
   }
-  return rows.map((r, i) => ({ id: ids[i]?.id, hash: r.body.hash, deliveries: r.deliveries }));
+  return [...counted, ...fresh.map((r, i) => ({ id: idOf[i], hash: r.body.hash, deliveries: r.deliveries }))];
 };
+
+/** Text fields that repeat row after row (a file name, an outcome), laid out once. */
+class FieldCache {
+  private readonly laidOut = new Map<string, Uint8Array>();
+
+  text(value: string): Uint8Array {
+    let field = this.laidOut.get(value);
+    if (field === undefined) {
+      field = BinaryCopyWriter.textField(value);
+      this.laidOut.set(value, field);
+    }
+    return field;
+  }
+}
 
 export const copyInboxRows: InboxRows = probedInboxRows;

@@ -25,6 +25,15 @@ export class BinaryCopyWriter {
     this.at = this.buffer.writeInt32BE(0, this.at);
   }
 
+  /** A text field laid out on its own (its length and UTF-8 bytes), for `fields`: a value many rows repeat. */
+  static textField(value: string): Buffer {
+    const bytes = Buffer.from(value, 'utf8');
+    const field = Buffer.allocUnsafe(4 + bytes.length);
+    field.writeInt32BE(bytes.length, 0);
+    bytes.copy(field, 4);
+    return field;
+  }
+
   /** Rows started so far. */
   get rows(): number {
     return this.rowCount;
