@@ -99,13 +99,6 @@ function deliveries(
 }
 
 /**
- * Lines per transaction of `replayBatch` when it is used line by line in ordinary units of work. Larger
- * batches amortise each transaction's round trips and rewrite each head less often (replay.postgres: 4,000
- * lines ran about 10 % faster than 1,000).
- */
-export const REPLAY_BATCH_LINES = 4000;
-
-/**
  * Lines per transaction of a replay (`replayCaptures`, bulk units of work). A transaction rewrites the head of
  * every pair its lines touch once, so fewer, larger ones write far fewer heads (docs/performance.md); the cost
  * is memory (two batches: the one at the database and the next, translated meanwhile) and the commit lock,
