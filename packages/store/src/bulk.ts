@@ -8,6 +8,9 @@ import {
   insertCheckpoints,
   type MovedHead,
   moveHeads,
+  type PlannedCheckpoint,
+  type PlannedFact,
+  type PlannedHead,
 } from './factStore.js';
 import { INBOX_COLUMNS, type InboxRow, type InboxRows, recordBodies, type StoredBody } from './inbox.js';
 import type { SqlClient } from './sqlClient.js';
@@ -29,47 +32,63 @@ async function stage(tx: SqlClient, table: string, columns: string, data: Buffer
   await tx.copyFrom(table, data);
 }
 
+function headRows(heads: readonly PlannedHead[]): Buffer[] {
+  const out = new BinaryCopyWriter();
+  for (const h of heads) {
+    out
+      .row(7)
+      .text(h.stream)
+      .text(h.business)
+      .int4(h.expected)
+      .int8(h.expected_revision)
+      .int4(h.version)
+      .text(h.state === null ? null : JSON.stringify(h.state))
+      .float8(h.last_at);
+  }
+  return out.chunks();
+}
+
+function factRows(facts: readonly PlannedFact[]): Buffer[] {
+  const out = new BinaryCopyWriter();
+  for (const f of facts) {
+    out
+      .row(7)
+      .text(f.stream)
+      .int4(f.version)
+      .text(f.type)
+      .float8(f.at)
+      .int2(f.rank)
+      .text(f.key)
+      .text(JSON.stringify(f.data));
+  }
+  return out.chunks();
+}
+
+function checkpointRows(checkpoints: readonly PlannedCheckpoint[]): Buffer[] {
+  const out = new BinaryCopyWriter();
+  for (const c of checkpoints)
+    out.row(5).text(c.stream).float8(c.at).int2(c.rank).text(c.key).text(JSON.stringify(c.state));
+  return out.chunks();
+}
+
 export const copyCommitRows: CommitRows = {
-  async moveHeads(tx, heads) {
-    const out = new BinaryCopyWriter();
-    for (const h of heads) {
-      out
-        .row(7)
-        .text(h.stream)
-        .text(h.business)
-        .int4(h.expected)
-        .int8(h.expected_revision)
-        .int4(h.version)
-        .text(h.state === null ? null : JSON.stringify(h.state))
-        .float8(h.last_at);
-    }
-    await stage(tx, 'callpermit_heads', HEAD_COLUMNS, out.chunks());
-    return tx.query<MovedHead & Record<string, unknown>>(moveHeads('callpermit_heads i'));
-  },
-
-  async insertFacts(tx, facts) {
-    const out = new BinaryCopyWriter();
-    for (const f of facts) {
-      out
-        .row(7)
-        .text(f.stream)
-        .int4(f.version)
-        .text(f.type)
-        .float8(f.at)
-        .int2(f.rank)
-        .text(f.key)
-        .text(JSON.stringify(f.data));
-    }
-    await tx.copyFrom('facts (stream, version, type, at, rank, key, data)', out.chunks());
-  },
-
-  async insertCheckpoints(tx, checkpoints) {
-    const out = new BinaryCopyWriter();
-    for (const c of checkpoints) {
-      out.row(5).text(c.stream).float8(c.at).int2(c.rank).text(c.key).text(JSON.stringify(c.state));
-    }
-    await stage(tx, 'callpermit_checkpoints', CHECKPOINT_COLUMNS, out.chunks());
-    await tx.query(insertCheckpoints('callpermit_checkpoints c'));
+  prepare(plan) {
+    const heads = plan.heads.length > 0 ? headRows(plan.heads) : [];
+    const facts = plan.facts.length > 0 ? factRows(plan.facts) : [];
+    const checkpoints = plan.checkpoints.length > 0 ? checkpointRows(plan.checkpoints) : [];
+    return {
+      async moveHeads(tx) {
+        await stage(tx, 'callpermit_heads', HEAD_COLUMNS, heads);
+        return tx.query<MovedHead & Record<string, unknown>>(moveHeads('callpermit_heads i'));
+      },
+      async insertFacts(tx) {
+        await tx.copyFrom('facts (stream, version, type, at, rank, key, data)', facts);
+      },
+      async insertCheckpoints(tx) {
+        await stage(tx, 'callpermit_checkpoints', CHECKPOINT_COLUMNS, checkpoints);
+        await tx.query(insertCheckpoints('callpermit_checkpoints c'));
+      },
+    };
   },
 
   // A unit of work that lost once takes the commit lock for the rest of its transaction: the engine's next

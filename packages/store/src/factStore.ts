@@ -213,11 +213,13 @@ export class SqlFactStore implements FactStore {
     const written = new Map<string, StoredHead>();
     if (commits.length === 0 && invalidations.length === 0) return written;
     const plan = planCommit(commits);
+    // The rows are encoded before the commit lock is taken: other writers wait only for the statements.
+    const rows = this.rows.prepare(plan);
     try {
       await this.client.transaction(async (tx) => {
         await tx.query('select pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
         if (plan.heads.length > 0) {
-          const moved = await this.rows.moveHeads(tx, plan.heads);
+          const moved = await rows.moveHeads(tx);
           if (moved.length !== plan.heads.length) throw await conflictOf(tx, commits, moved);
           const planned = new Map(plan.heads.map((h) => [h.stream, h]));
           const states = new Map(commits.map((c) => [c.stream, c.state]));
@@ -232,9 +234,9 @@ export class SqlFactStore implements FactStore {
             });
           }
         }
-        if (plan.facts.length > 0) await this.rows.insertFacts(tx, plan.facts);
+        if (plan.facts.length > 0) await rows.insertFacts(tx);
         if (plan.drops.length > 0) await tx.query(DROP_CHECKPOINTS, [jsonParam(plan.drops)]);
-        if (plan.checkpoints.length > 0) await this.rows.insertCheckpoints(tx, plan.checkpoints);
+        if (plan.checkpoints.length > 0) await rows.insertCheckpoints(tx);
         if (invalidations.length > 0) {
           await tx.query(INVALIDATE, [jsonParam(invalidations), textArrayParam(plan.refolded)]);
         }
@@ -323,14 +325,20 @@ export interface MovedHead {
   readonly stale_from: unknown;
 }
 
+/** A commit's rows, encoded for their statements (`CommitRows.prepare`) and sent by them. */
+export interface PreparedRows {
+  moveHeads(tx: SqlClient): Promise<MovedHead[]>;
+  insertFacts(tx: SqlClient): Promise<void>;
+  insertCheckpoints(tx: SqlClient): Promise<void>;
+}
+
 /**
  * How a commit's rows reach the database. By default each statement takes its rows as one JSON parameter (a
  * commit is a few statements however large it is); a bulk unit of work loads them with COPY (bulk.ts).
+ * `prepare` encodes them before the commit takes its lock.
  */
 export interface CommitRows {
-  moveHeads(tx: SqlClient, heads: readonly PlannedHead[]): Promise<MovedHead[]>;
-  insertFacts(tx: SqlClient, facts: readonly PlannedFact[]): Promise<void>;
-  insertCheckpoints(tx: SqlClient, checkpoints: readonly PlannedCheckpoint[]): Promise<void>;
+  prepare(plan: CommitPlan): PreparedRows;
   /**
    * Called on the enclosing unit of work after a commit lost to another writer (its savepoint rolled back),
    * before the engine reads again and retries.
@@ -339,16 +347,24 @@ export interface CommitRows {
 }
 
 const jsonRows: CommitRows = {
-  moveHeads: (tx, heads) => tx.query<MovedHead & Record<string, unknown>>(MOVE_HEADS, [jsonParam(heads)]),
-  insertFacts: async (tx, facts) => {
-    await tx.query(INSERT_FACTS, [jsonParam(facts)]);
-  },
-  insertCheckpoints: async (tx, checkpoints) => {
-    await tx.query(INSERT_CHECKPOINTS, [jsonParam(checkpoints)]);
+  prepare(plan) {
+    const heads = jsonParam(plan.heads);
+    const facts = jsonParam(plan.facts);
+    const checkpoints = jsonParam(plan.checkpoints);
+    return {
+      moveHeads: (tx) => tx.query<MovedHead & Record<string, unknown>>(MOVE_HEADS, [heads]),
+      insertFacts: async (tx) => {
+        await tx.query(INSERT_FACTS, [facts]);
+      },
+      insertCheckpoints: async (tx) => {
+        await tx.query(INSERT_CHECKPOINTS, [checkpoints]);
+      },
+    };
   },
 };
 
-interface CommitPlan {
+/** The rows of one commit, as planned from its stream commits. */
+export interface CommitPlan {
   heads: PlannedHead[];
   facts: PlannedFact[];
   drops: object[];
