@@ -1,7 +1,17 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { KeyedMutex } from '@callpermit/core';
 import pg from 'pg';
+import { from as copyStream } from 'pg-copy-streams';
 import { pgTypesWith } from './codec.js';
 import { type SqlClient, transactionScope } from './sqlClient.js';
+
+/** COPY … FROM STDIN on one connection, through pg-copy-streams: the chunks are streamed as they are. */
+async function copyOn(client: pg.PoolClient, target: string, data: readonly Uint8Array[]): Promise<number> {
+  const stream = client.query(copyStream(`copy ${target} from stdin (format binary)`));
+  await pipeline(Readable.from(data, { objectMode: false }), stream);
+  return stream.rowCount;
+}
 
 /** A URL safe to print: the password replaced. */
 export function redactUrl(url: string): string {
@@ -95,6 +105,18 @@ export async function openPostgres(databaseUrl: string): Promise<SqlClient> {
     driver: 'postgres',
     query: async (sql, params) => (await pool.query(sql, params as unknown[] | undefined)).rows,
     exclusive: locks.exclusive,
+    async copyFrom(target, data) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        return await copyOn(client, target, data);
+      } catch (error) {
+        broken = error as Error;
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
     async transaction(fn) {
       const client = await pool.connect();
       let broken: Error | undefined;
@@ -103,8 +125,9 @@ export async function openPostgres(databaseUrl: string): Promise<SqlClient> {
         const result = await fn(
           transactionScope(
             'postgres',
-            async (sql, params) => {
-              return (await client.query(sql, params as unknown[] | undefined)).rows;
+            {
+              query: async (sql, params) => (await client.query(sql, params as unknown[] | undefined)).rows,
+              copyFrom: (target, data) => copyOn(client, target, data),
             },
             0,
             locks.exclusive,

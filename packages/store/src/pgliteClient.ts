@@ -32,14 +32,18 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
   return {
     driver: 'pglite',
     query: (sql, params) => run(sql, params) as never,
+    copyFrom: (target, data) => copyInto(db, target, data),
     exclusive,
     transaction: (fn) =>
       db.transaction((tx) =>
         fn(
           transactionScope(
             'pglite',
-            async (sql, params) =>
-              (await tx.query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[],
+            {
+              query: async (sql, params) =>
+                (await tx.query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[],
+              copyFrom: (target, data) => copyInto(tx, target, data),
+            },
             0,
             exclusive,
           ),
@@ -53,6 +57,18 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
       }
     },
   };
+}
+
+/** PGlite's COPY reads the data from its `/dev/blob` device, which serves the Blob given with the query. */
+async function copyInto(
+  db: Pick<PGlite, 'query'>,
+  target: string,
+  data: readonly Uint8Array[],
+): Promise<number> {
+  const result = await db.query(`copy ${target} from '/dev/blob' (format binary)`, [], {
+    blob: new Blob(data as Uint8Array<ArrayBuffer>[]),
+  });
+  return result.affectedRows ?? 0;
 }
 
 /** Takes `<dataDir>.lock` (our pid) or says which live process holds it; a dead holder's lock is taken over. */
