@@ -187,20 +187,20 @@ function xstateRate(histories: readonly PairHistory[]): {
       switch (f.type) {
         case 'RequestDelivered':
         case 'RequestRead':
-          request(f.requestId, 'DELIVER');
+          request(f.requestId, 'Delivered');
           break;
         case 'RequestFailed':
-          request(f.requestId, 'FAIL');
+          request(f.requestId, 'Failed');
           break;
         case 'PermissionDeclined':
-          request(f.requestId, 'DECLINE');
+          request(f.requestId, 'Declined');
           break;
         case 'PermissionGranted':
-          if (f.requestId !== undefined) request(f.requestId, 'ACCEPT');
-          permit(f.permanent ? 'GRANT_PERMANENT' : 'GRANT_TEMPORARY');
+          if (f.requestId !== undefined) request(f.requestId, 'Accepted');
+          permit(f.permanent ? 'PermanentGranted' : 'TemporaryGranted');
           break;
         case 'PermissionRevoked':
-          permit('REVOKE');
+          permit('Revoked');
           break;
         default:
           break;

@@ -31,7 +31,7 @@ function permissionMove(state: PairState, event: PermissionEvent): boolean {
 
 /** Time reaching an expiry instant is an input: apply it before anything that happens at or after it. */
 function expireRequest(rec: RequestRecord, at: Instant): void {
-  if (rec.expiresAt !== null && at >= rec.expiresAt) requestMove(rec, 'EXPIRE');
+  if (rec.expiresAt !== null && at >= rec.expiresAt) requestMove(rec, 'Expired');
 }
 
 function expirePermission(state: PairState, at: Instant): void {
@@ -40,7 +40,7 @@ function expirePermission(state: PairState, at: Instant): void {
     p.status === 'temporary' &&
     p.expiresAt !== null &&
     at >= p.expiresAt &&
-    permissionMove(state, 'EXPIRE')
+    permissionMove(state, 'Expired')
   ) {
     p.since = p.expiresAt;
   }
@@ -80,9 +80,9 @@ function identify(state: PairState, rec: RequestRecord, at: Instant, policy: Pol
   rec.tentative = false;
   insertSorted(state.sends, sendInstant(rec, at));
   if (rec.failedAt !== null) {
-    requestMove(rec, 'FAIL');
+    requestMove(rec, 'Failed');
   } else if (rec.deliveredAt !== null) {
-    if (requestMove(rec, 'DELIVER')) rec.expiresAt = rec.deliveredAt + policy.requestExpirySeconds;
+    if (requestMove(rec, 'Delivered')) rec.expiresAt = rec.deliveredAt + policy.requestExpirySeconds;
     supersedeOlder(state, rec, rec.deliveredAt);
   }
 }
@@ -95,7 +95,7 @@ function supersedeOlder(state: PairState, newer: RequestRecord, at: Instant): vo
     if (sendInstant(rec, at) > newerSent || (sendInstant(rec, at) === newerSent && rec.id > newer.id))
       continue;
     expireRequest(rec, at);
-    if (requestMove(rec, 'SUPERSEDE')) rec.expiresAt = at;
+    if (requestMove(rec, 'Superseded')) rec.expiresAt = at;
   }
 }
 
@@ -103,14 +103,14 @@ function deliver(state: PairState, rec: RequestRecord, at: Instant, policy: Poli
   if (rec.deliveredAt !== null) return;
   rec.deliveredAt = at;
   if (rec.tentative) return;
-  if (requestMove(rec, 'DELIVER')) rec.expiresAt = at + policy.requestExpirySeconds;
+  if (requestMove(rec, 'Delivered')) rec.expiresAt = at + policy.requestExpirySeconds;
   supersedeOlder(state, rec, at);
 }
 
 function answer(
   state: PairState,
   rec: RequestRecord,
-  event: 'ACCEPT' | 'DECLINE',
+  event: 'Accepted' | 'Declined',
   at: Instant,
   policy: Policy,
 ): void {
@@ -134,7 +134,7 @@ function grant(
   via: PairState['permission']['via'],
 ): void {
   expirePermission(state, at);
-  if (!permissionMove(state, permanent ? 'GRANT_PERMANENT' : 'GRANT_TEMPORARY')) return;
+  if (!permissionMove(state, permanent ? 'PermanentGranted' : 'TemporaryGranted')) return;
   const p = state.permission;
   p.since = at;
   p.expiresAt = permanent ? null : expiresAt;
@@ -145,7 +145,7 @@ function grant(
 
 function revoke(state: PairState, at: Instant, by: 'user' | 'automatic' | 'observed'): boolean {
   expirePermission(state, at);
-  if (!permissionMove(state, 'REVOKE')) return false;
+  if (!permissionMove(state, 'Revoked')) return false;
   const p = state.permission;
   p.since = at;
   p.expiresAt = null;
@@ -351,18 +351,18 @@ export function applyFact(state: PairState, fact: PairFact, env: RuleEnv): void 
     case 'RequestFailed': {
       const rec = requestRecord(state, fact.requestId);
       if (rec.failedAt === null) rec.failedAt = at;
-      if (!rec.tentative && requestMove(rec, 'FAIL')) rec.expiresAt = null;
+      if (!rec.tentative && requestMove(rec, 'Failed')) rec.expiresAt = null;
       break;
     }
     case 'PermissionGranted':
       if (fact.requestId !== undefined)
-        answer(state, requestRecord(state, fact.requestId), 'ACCEPT', at, policy);
+        answer(state, requestRecord(state, fact.requestId), 'Accepted', at, policy);
       // An automatic callback grant never downgrades a permanent permission.
       if (fact.via === 'callback' && state.permission.status === 'permanent') break;
       grant(state, fact.permanent, fact.expiresAt ?? at + policy.temporaryGrantSeconds, at, fact.via);
       break;
     case 'PermissionDeclined':
-      answer(state, requestRecord(state, fact.requestId), 'DECLINE', at, policy);
+      answer(state, requestRecord(state, fact.requestId), 'Declined', at, policy);
       break;
     case 'PermissionRevoked':
       revoke(state, at, fact.by);
