@@ -3,8 +3,8 @@
 import {
   type Attempt,
   businessIdProblem,
-  type ObservedStatus,
   type ObservedUsage,
+  type PermissionStatus,
   userIdProblem,
 } from '@callpermit/core';
 import {
@@ -279,7 +279,7 @@ function observePermission(call: Call, at: At, out: Batch): void {
 }
 
 /** OpenAPI's `granted` is temporary when it expires and permanent otherwise; pending/denied/expired grant nothing. */
-function observedStatus(body: CallPermissionsResponse): ObservedStatus {
+function observedStatus(body: CallPermissionsResponse): PermissionStatus {
   const { status, expiration_time } = body.permission;
   if (status === 'granted') return expiration_time === undefined ? 'permanent' : 'temporary';
   return status === 'temporary' || status === 'permanent' ? status : 'no_permission';

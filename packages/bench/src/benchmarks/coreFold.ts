@@ -61,7 +61,7 @@ export const coreFold: Benchmark = {
     const ours = () => {
       let folded = 0;
       for (const h of histories)
-        folded += fold(initialPairState(h.pair.business, h.pair.user), h.facts, envOf(h)).facts;
+        folded += fold(initialPairState(h.pair.business, h.pair.user), h.facts, envOf(h)).factCount;
       return folded;
     };
     const baseline = () => {

@@ -2,10 +2,10 @@
 // fold agree, whatever the arrival order, batching and duplication.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fold } from '../domain/evolve.js';
 import { type Fact, isBusinessFact, type PairFact } from '../domain/facts.js';
-import { initialPairState, type PairState } from '../domain/state.js';
 import type { Instant } from '../domain/time.js';
+import { fold } from '../rules/evolve.js';
+import { initialPairState, type PairState } from '../state/pairState.js';
 import { factHistoryArb, instantArb } from '../test/arbitraries.js';
 import { facts, T0, testPair, WEEK } from '../test/builders.js';
 import { Engine } from './engine.js';
@@ -209,6 +209,6 @@ describe('ingest tells its caller what it read before it writes', () => {
     expect(events.slice(-2)).toEqual([`reads: known ${held.key}; refused key: empty`, 'commit']);
     expect(events).toEqual(expect.arrayContaining(['factsByKey', 'heads', 'factsOf']));
     expect(result).toMatchObject({ applied: 1, duplicates: 1 });
-    expect((await engine.state(testPair, T0 + 30)).facts).toBe(3);
+    expect((await engine.state(testPair, T0 + 30)).factCount).toBe(3);
   });
 });

@@ -82,8 +82,8 @@ describe('StreamingReplay: a whole capture folded in memory with a reorder windo
     // The window, plus the bucket (a quarter window) that has not filled yet.
     expect(most).toBeLessThanOrEqual(REORDER / DAY + REORDER / DAY / 4 + 1);
     expect(replay.held).toBeGreaterThan(0);
-    expect(replay.state(testPair.business, testPair.user)?.facts).toBe(60);
-    expect([...replay.states()][0]?.facts).toBe(60);
+    expect(replay.state(testPair.business, testPair.user)?.factCount).toBe(60);
+    expect([...replay.states()][0]?.factCount).toBe(60);
     expect(replay.held).toBe(0);
   });
 });

@@ -5,12 +5,14 @@ import { expect } from 'vitest';
 import type { Command, ErrorCode } from '../domain/commands.js';
 import type { Fact, PairFact } from '../domain/facts.js';
 import type { Pair } from '../domain/pair.js';
-import type { PairState } from '../domain/state.js';
 import type { Instant } from '../domain/time.js';
-import type { CallPermissionsView, RequestView } from '../domain/views.js';
-import { Engine, type ExecuteResult } from '../engine/engine.js';
+import type { ExecuteResult } from '../engine/commandHandler.js';
+import { Engine } from '../engine/engine.js';
 import { MemoryFactStore } from '../engine/memoryStore.js';
 import type { PolicyBook } from '../policy/policy.js';
+import type { PairState } from '../state/pairState.js';
+import type { CallPermissionsView } from '../views/callPermissions.js';
+import type { RequestView } from '../views/requests.js';
 import { testPair } from './builders.js';
 
 export interface ExpectedRefusal {

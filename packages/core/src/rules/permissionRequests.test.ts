@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../domain/commands.js';
+import { pairStreamId } from '../domain/pair.js';
 import { commands, DAY, facts, HOUR, T0, testPair, WEEK } from '../test/builders.js';
 import { given, refusal } from '../test/spec.js';
-import { pairStreamId } from './pair.js';
 
 const send = (requestId: string, channel: 'template' | 'free_form' = 'template') =>
   commands.sendRequest({ requestId, channel });

@@ -1,13 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compareFacts } from '../domain/factOrder.js';
+import { isBusinessFact, type PairFact } from '../domain/facts.js';
 import { policyBook, policyFor } from '../policy/policy.js';
+import type { RuleEnv } from '../rules/businessSettings.js';
+import { evolve, fold } from '../rules/evolve.js';
 import { factHistoryArb } from '../test/arbitraries.js';
 import { DAY, T0, testPair, WEEK } from '../test/builders.js';
-import { applyFact, fold } from './evolve.js';
-import { compareFacts, isBusinessFact, type PairFact } from './facts.js';
-import type { RuleEnv } from './rules.js';
-import { initialPairState, type PairStateJson, pairStateFromJson, pairStateToJson } from './state.js';
-import { callPermissions, requests } from './views.js';
+import { callPermissions } from '../views/callPermissions.js';
+import { requests } from '../views/requests.js';
+import { initialPairState, type PairStateJson, pairStateFromJson, pairStateToJson } from './pairState.js';
 
 const env: RuleEnv = { policyAt: policyFor(policyBook(), testPair.business), callbackEnabledAt: () => true };
 
@@ -28,7 +30,7 @@ describe('a pair state through its JSON form, as stores keep it', () => {
         const written = fold(initialPairState(testPair.business, testPair.user), before, env);
         const read = pairStateFromJson(throughJson(pairStateToJson(written)));
         expect(read).toEqual(written);
-        for (const fact of after) applyFact(read, fact, env);
+        for (const fact of after) evolve(read, fact, env);
         const fresh = fold(initialPairState(testPair.business, testPair.user), [...before, ...after], env);
         expect(read).toEqual(fresh);
       }),
@@ -44,7 +46,7 @@ describe('a pair state through its JSON form, as stores keep it', () => {
         const old = { ...rest, sweptAt: written.last?.at ?? null } as unknown as PairStateJson;
         const read = pairStateFromJson(throughJson(old));
         expect(read).not.toHaveProperty('sweptAt');
-        for (const fact of after) applyFact(read, fact, env);
+        for (const fact of after) evolve(read, fact, env);
         const fresh = fold(initialPairState(testPair.business, testPair.user), [...before, ...after], env);
         const end = Math.max(T0, ...[...before, ...after].map((f) => f.at));
         for (const at of [end, end + DAY, end + 2 * WEEK]) {

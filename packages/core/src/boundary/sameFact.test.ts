@@ -1,8 +1,8 @@
 // Same key, same fact? Content decides, not the source, and not how the JSON was written.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Fact } from '../domain/facts.js';
 import { factHistoryArb } from '../test/arbitraries.js';
-import type { Fact } from './facts.js';
 import { sameFact } from './sameFact.js';
 
 /** The fact as a store hands it back: through JSON, its properties in another order. */

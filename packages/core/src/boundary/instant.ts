@@ -1,5 +1,5 @@
+import type { Instant } from '../domain/time.js';
 import { type InputProblem, InvalidInput, shown } from './invalidInput.js';
-import type { Instant } from './time.js';
 
 /**
  * The plausible instants: from 2000-01-01T00:00:00Z (inclusive) to 2100-01-01T00:00:00Z (exclusive), in Unix

@@ -1,6 +1,9 @@
-import type { RuleEnv } from './rules.js';
-import type { PairState } from './state.js';
-import type { Instant } from './time.js';
+// The instants time alone may change an answer about a pair: what a timeline, a comparison of policies and
+// the change feed ask at, besides the facts themselves.
+import type { Instant } from '../domain/time.js';
+import { permissionCanExpire } from '../machines/lifecycleTable.js';
+import type { RuleEnv } from '../rules/businessSettings.js';
+import type { PairState } from '../state/pairState.js';
 
 /**
  * The instants in (`after`, `until`] at which time alone may change an answer about the pair, with no new
@@ -16,7 +19,7 @@ export function changeInstants(state: PairState, after: Instant, until: Instant,
   const add = (t: Instant | null) => {
     if (t !== null && t > after && t <= until) found.add(t);
   };
-  if (state.permission.status === 'temporary') add(state.permission.expiresAt);
+  if (permissionCanExpire(state.permission.status)) add(state.permission.expiresAt);
   for (const rec of state.requests.values()) if (!rec.tentative) add(rec.expiresAt);
   for (const limit of policy.requestLimits) for (const s of state.sends) add(s + limit.periodSeconds);
   for (const limit of policy.connectedCallLimits)

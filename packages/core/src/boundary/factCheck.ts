@@ -1,7 +1,7 @@
 // The run-time shape of a fact: what `Engine.ingest` and `StreamingReplay.add` check before a fact is stored or
 // folded, since embedders build facts themselves. Plain code, checked field by field, in the order a reader of
 // the fact would look: what it is, when, its key, where it came from, whom it is about, then its own fields.
-import { type Fact, type FactType, isBusinessFact } from './facts.js';
+import { type Fact, type FactType, isBusinessFact } from '../domain/facts.js';
 import {
   businessIdProblem,
   MAX_ID_LENGTH,

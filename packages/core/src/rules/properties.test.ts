@@ -1,18 +1,20 @@
 // The rules as invariants, over generated histories. Seeds are fixed: a failure replays with the same seed.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../domain/commands.js';
+import { compareFacts } from '../domain/factOrder.js';
+import type { Fact, PairFact } from '../domain/facts.js';
 import { Engine } from '../engine/engine.js';
 import { MemoryFactStore } from '../engine/memoryStore.js';
 import { defaultPolicy, type Policy, policyBook, policyFor } from '../policy/policy.js';
+import { initialPairState } from '../state/pairState.js';
 import { factHistoryArb, instantArb, policyArb } from '../test/arbitraries.js';
 import { clock, commands, DAY, facts, HOUR, T0, testPair, WEEK } from '../test/builders.js';
-import { ErrorCode } from './commands.js';
+import { callPermissions } from '../views/callPermissions.js';
+import { requests } from '../views/requests.js';
+import type { RuleEnv } from './businessSettings.js';
 import { decide } from './decide.js';
 import { evolve, fold } from './evolve.js';
-import { compareFacts, type Fact, type PairFact } from './facts.js';
-import type { RuleEnv } from './rules.js';
-import { initialPairState } from './state.js';
-import { callPermissions, requests } from './views.js';
 
 const env: RuleEnv = { policyAt: policyFor(policyBook(), testPair.business), callbackEnabledAt: () => false };
 const fresh = () => initialPairState(testPair.business, testPair.user);

@@ -1,4 +1,4 @@
-import type { Attempt, Command } from './commands.js';
+import type { Attempt, Command } from '../domain/commands.js';
 import { MAX_ID_LENGTH, pairProblem, textProblem } from './identity.js';
 import { type InputProblem, InvalidInput, shown } from './invalidInput.js';
 

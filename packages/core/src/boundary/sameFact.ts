@@ -1,4 +1,4 @@
-import type { Fact } from './facts.js';
+import type { Fact } from '../domain/facts.js';
 
 /**
  * Whether two facts (of the same key) say the same thing: equal as JSON values, apart from `source`, which

@@ -1,7 +1,10 @@
+// A pair's state: what the rules need about one pair, folded from its facts (the Decider's state), and the JSON
+// form the stores keep it in.
+import type { FoldPosition } from '../domain/factOrder.js';
+import type { CallDirection, GrantVia, PermissionStatus, RequestChannel } from '../domain/facts.js';
+import type { Instant } from '../domain/time.js';
 import type { PermissionLifecycle } from '../machines/permissionMachine.js';
 import type { RequestLifecycle } from '../machines/requestMachine.js';
-import type { CallDirection, GrantVia, ObservedStatus, RequestChannel } from './facts.js';
-import type { Instant } from './time.js';
 
 /** One permission request message, as far as the facts tell. */
 export interface RequestRecord {
@@ -47,19 +50,18 @@ export interface Notice {
   callId: string;
 }
 
-/** Where Meta's GET response disagreed with callpermit's own view at the same instant. Meta wins. */
+/**
+ * Where an input disagreed with callpermit's own view at the same instant. Absent `origin`: Meta's GET answer
+ * (`meta` is Meta's value, and Meta wins). `origin: 'lifecycle'`: a request's lifecycle refused what an input
+ * said of it (an answer to a request that had ended): `field` is `request.<id>.lifecycle`, `ours` the state
+ * it stays in, `meta` the state the input would have led to.
+ */
 export interface Discrepancy {
   at: Instant;
   field: string;
   ours: string | number | null;
   meta: string | number | null;
-}
-
-/** The position of the last folded fact in the fact order (instant, rank, key). */
-export interface FoldPosition {
-  at: Instant;
-  rank: number;
-  key: string;
+  origin?: 'lifecycle';
 }
 
 /**
@@ -70,8 +72,9 @@ export interface FoldPosition {
 export interface PairState {
   business: string;
   user: string;
-  /** Facts folded so far. */
-  facts: number;
+  /** How many facts were folded (stored states before this name kept it as `facts`). */
+  factCount: number;
+  /** The position of the last folded fact. */
   last: FoldPosition | null;
   permission: PermissionRecord;
   /** By message id. */
@@ -90,7 +93,7 @@ export interface PairState {
   lastUserActivityAt: Instant | null;
   notices: Notice[];
   discrepancies: Discrepancy[];
-  lastObserved: { at: Instant; status: ObservedStatus } | null;
+  lastObserved: { at: Instant; status: PermissionStatus } | null;
   /**
    * The fold looks for records that stopped mattering (old requests, messages never identified as requests,
    * old calls) at the first fact after this instant; null: at the next fact.
@@ -102,7 +105,7 @@ export function initialPairState(business: string, user: string): PairState {
   return {
     business,
     user,
-    facts: 0,
+    factCount: 0,
     last: null,
     permission: { status: 'none', since: null, expiresAt: null, via: null, revokedBy: null },
     requests: new Map(),
@@ -160,17 +163,25 @@ function byId<T>(records: ReadonlyMap<string, T>): Record<string, T> {
   return out;
 }
 
+/** The JSON forms stores may hold from before a field was renamed or replaced. */
+type OlderPairStateJson = PairStateJson & {
+  /** Before `sweepAfter`: means nothing now. */
+  sweptAt?: unknown;
+  /** Before `factCount`: the same count. */
+  facts?: number;
+};
+
 /**
  * A state from its JSON form. Records are Maps because ids are fresh strings from each webhook: a Map finds
  * them without interning each one as a property name, which made the fold's record lookups and sweeps about
  * twice as costly (packages/bench, replay.memory). States written before `sweepAfter` existed lack it; the
- * fold treats that as "sweep at the next fact".
+ * fold treats that as "sweep at the next fact". States written before `factCount` kept it as `facts`.
  */
 export function pairStateFromJson(json: PairStateJson): PairState {
-  // `sweptAt` is what states before `sweepAfter` kept instead: it means nothing now.
-  const { sweptAt: _replaced, ...state } = json as PairStateJson & { sweptAt?: unknown };
+  const { sweptAt: _replaced, facts, ...state } = json as OlderPairStateJson;
   return {
     ...state,
+    factCount: state.factCount ?? facts ?? 0,
     requests: new Map(Object.entries(json.requests)),
     calls: new Map(Object.entries(json.calls)),
   };

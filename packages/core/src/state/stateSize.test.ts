@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { PairFact } from '../domain/facts.js';
 import { policyBook, policyFor } from '../policy/policy.js';
+import type { RuleEnv } from '../rules/businessSettings.js';
+import { fold } from '../rules/evolve.js';
 import { DAY, facts, HOUR, T0, testPair, WEEK } from '../test/builders.js';
-import { fold } from './evolve.js';
-import type { PairFact } from './facts.js';
-import type { RuleEnv } from './rules.js';
-import { initialPairState, type PairState, pairStateToJson } from './state.js';
-import { requests } from './views.js';
+import { requests } from '../views/requests.js';
+import { initialPairState, type PairState, pairStateToJson } from './pairState.js';
 
 const env: RuleEnv = { policyAt: policyFor(policyBook(), testPair.business), callbackEnabledAt: () => true };
 
@@ -45,7 +45,7 @@ describe('a pair state stays small however long its history', () => {
   it('two years weigh what one year weighs: old calls, messages and ended requests leave the state', () => {
     const year = fold(initialPairState(testPair.business, testPair.user), weeks(52), env);
     const twoYears = fold(initialPairState(testPair.business, testPair.user), weeks(104), env);
-    expect(twoYears.facts).toBe(2 * year.facts);
+    expect(twoYears.factCount).toBe(2 * year.factCount);
     const size = (s: PairState) => JSON.stringify(pairStateToJson(s)).length;
     expect(size(twoYears)).toBeLessThan(size(year) * 1.1);
     expect(twoYears.calls.size).toBeLessThan(30);

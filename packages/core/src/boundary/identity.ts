@@ -1,8 +1,9 @@
 // The shapes of the identifiers core takes: Meta's phone-number ids, users (wa_id or BSUID), the ids of
 // messages and calls, and idempotency keys. Checked at the entry points, so a pair is never split in two by
 // a formatting slip ('+44 7700…' beside '447700…') and nothing the stores cannot hold reaches them.
+
+import type { Pair } from '../domain/pair.js';
 import { type InputProblem, shown } from './invalidInput.js';
-import type { Pair } from './pair.js';
 
 /** Longest message or call id, template name or language code accepted. Meta's ids are under 100 characters. */
 export const MAX_ID_LENGTH = 256;

@@ -2,16 +2,18 @@
 // instants: between two of them, with no new fact, no answer may change.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Decision } from '../domain/commands.js';
+import type { PairFact } from '../domain/facts.js';
 import { policyBook, policyFor } from '../policy/policy.js';
+import type { RuleEnv } from '../rules/businessSettings.js';
+import { decide } from '../rules/decide.js';
+import { fold } from '../rules/evolve.js';
+import { initialPairState } from '../state/pairState.js';
 import { factHistoryArb, policyArb } from '../test/arbitraries.js';
 import { commands, facts, T0, testPair, WEEK } from '../test/builders.js';
+import { callPermissions } from './callPermissions.js';
 import { changeInstants } from './changes.js';
-import { type Decision, decide } from './decide.js';
-import { fold } from './evolve.js';
-import type { PairFact } from './facts.js';
-import type { RuleEnv } from './rules.js';
-import { initialPairState } from './state.js';
-import { callPermissions, requests } from './views.js';
+import { requests } from './requests.js';
 
 /** A decision without the instant its facts carry: allowed, or the refusal (its code and retryAt). */
 const outcome = (d: Decision) => (d.ok ? 'allowed' : d.refusal);
