@@ -254,3 +254,62 @@ describe('requests(): "The WhatsApp user may approve (temporary or permanent), d
     });
   });
 });
+
+describe('an answer the request lifecycle cannot take is kept as a discrepancy the views can show', () => {
+  const lifecycle = (ours: string, meta: string, at: number) => ({
+    at,
+    field: `request.${A}.lifecycle`,
+    ours,
+    meta,
+    origin: 'lifecycle',
+  });
+
+  it('an accept after the request expired still grants; the request stays expired, and the state says why', async () => {
+    const late = T0 + 10 + WEEK + HOUR;
+    const g = given([sentA, deliveredA, facts.permissionGranted({ at: late, requestId: A })]);
+    expect((await g.at(late).request(A))?.state).toBe('expired');
+    expect((await g.at(late).permission()).status).toBe('temporary');
+    expect((await g.at(late).state()).discrepancies).toEqual([lifecycle('expired', 'accepted', late)]);
+  });
+
+  it('a decline after an accept, and an answer to a superseded or failed request, each leave one', async () => {
+    const g = given([
+      sentA,
+      deliveredA,
+      facts.permissionGranted({ at: T0 + HOUR, requestId: A }),
+      facts.permissionDeclined({ at: T0 + 2 * HOUR, requestId: A }),
+      facts.requestSent({ at: T0 + DAY, requestId: B }),
+      facts.requestDelivered({ at: T0 + DAY + 1, requestId: B }),
+      facts.permissionDeclined({ at: T0 + DAY + 2, requestId: A }),
+      facts.requestSent({ at: T0 + 2 * DAY, requestId: 'wamid.C' }),
+      facts.requestFailed({ at: T0 + 2 * DAY + 1, requestId: 'wamid.C' }),
+      facts.permissionGranted({ at: T0 + 2 * DAY + 2, requestId: 'wamid.C' }),
+    ]);
+    const state = await g.at(T0 + 2 * DAY + 2).state();
+    expect(state.discrepancies).toEqual([
+      lifecycle('accepted', 'declined', T0 + 2 * HOUR),
+      lifecycle('superseded', 'declined', T0 + DAY + 2),
+      { ...lifecycle('failed', 'accepted', T0 + 2 * DAY + 2), field: 'request.wamid.C.lifecycle' },
+    ]);
+  });
+
+  it('normal no-ops are not: a second delivery or read status, the same answer twice, time passing an ended request', async () => {
+    const g = given([
+      sentA,
+      deliveredA,
+      facts.requestDelivered({ at: T0 + 20, requestId: A, key: 'delivered again' }),
+      facts.requestRead({ at: T0 + 30, requestId: A }),
+      facts.permissionDeclined({ at: T0 + HOUR, requestId: A }),
+      facts.permissionDeclined({ at: T0 + HOUR + 1, requestId: A }),
+      facts.permissionGranted({ at: T0 + 2 * HOUR, requestId: A }),
+      facts.permissionGranted({ at: T0 + 2 * HOUR + 1, requestId: A }),
+      facts.requestRead({ at: T0 + 3 * HOUR, requestId: A, key: 'read after the answer' }),
+      facts.requestSent({ at: T0 + 4 * HOUR - 10, requestId: B }),
+      facts.requestFailed({ at: T0 + 4 * HOUR, requestId: B }),
+      facts.requestFailed({ at: T0 + 4 * HOUR + 1, requestId: B, key: 'failed again' }),
+      facts.userMessaged({ at: T0 + 5 * WEEK }),
+    ]);
+    expect((await g.at(T0 + 5 * WEEK).request(A))?.state).toBe('expired');
+    expect((await g.at(T0 + 5 * WEEK).state()).discrepancies).toEqual([]);
+  });
+});

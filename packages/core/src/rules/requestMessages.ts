@@ -11,6 +11,7 @@ import { requestCanExpire, requestTable } from '../machines/lifecycleTable.js';
 import type { RequestEvent, RequestLifecycle } from '../machines/requestMachine.js';
 import type { Policy } from '../policy/policy.js';
 import type { PairState, RequestRecord } from '../state/pairState.js';
+import { keepRecent } from '../state/retention.js';
 import { countRequest } from './permissionRequests.js';
 
 function requestMove(rec: RequestRecord, event: RequestEvent): boolean {
@@ -108,7 +109,9 @@ export function requestFailed(state: PairState, fact: RequestFailed): void {
 
 /**
  * The user answered the request (a reply names it): it is a request, its 7 days now run from the answer, and
- * an answer with no delivered status before it proves delivery.
+ * an answer with no delivered status before it proves delivery. An answer the lifecycle cannot take (the
+ * request had ended, or was accepted and is now declined) leaves the request as it was and is kept as a
+ * discrepancy of origin 'lifecycle'; the same answer twice is not one.
  */
 export function requestAnswered(
   state: PairState,
@@ -121,7 +124,18 @@ export function requestAnswered(
   identify(state, rec, at, policy);
   expireRequest(rec, at);
   const wasDelivered = rec.deliveredAt !== null;
-  if (!requestMove(rec, answer)) return;
+  if (!requestMove(rec, answer)) {
+    const said: RequestLifecycle = answer === 'Accepted' ? 'accepted' : 'declined';
+    if (rec.lifecycle !== said)
+      keepRecent(state.discrepancies, {
+        at,
+        field: `request.${rec.id}.lifecycle`,
+        ours: rec.lifecycle,
+        meta: said,
+        origin: 'lifecycle',
+      });
+    return;
+  }
   rec.answeredAt = at;
   rec.expiresAt = at + policy.requestExpirySeconds;
   if (!wasDelivered) {
