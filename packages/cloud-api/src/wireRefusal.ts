@@ -1,16 +1,17 @@
 import type { z } from 'zod';
 
 /**
- * Why a line (or webhook body, API call, policy file) is refused: the JSON path of the offending value and the
- * reason. Thrown inside translation and turned into a `rejected` outcome at the line boundary, so a line is
- * all or nothing: a bad item never leaves half of a batch applied.
+ * Why a line (or webhook body, API call, policy file) cannot be read: the JSON path of the offending value and
+ * the reason. Thrown inside translation and turned into a `rejected` outcome at the line boundary, so a line
+ * is all or nothing: a bad item never leaves half of a batch applied. Not core's `Refusal`, which is a rule's
+ * answer to a well-formed command (with Meta's error code).
  */
-export class Refusal extends Error {
+export class WireRefusal extends Error {
   readonly path: string;
   readonly reason: string;
   constructor(path: string, reason: string) {
     super(path === '' ? reason : `${path}: ${reason}`);
-    this.name = 'Refusal';
+    this.name = 'WireRefusal';
     this.path = path;
     this.reason = reason;
   }
@@ -32,7 +33,7 @@ export function joinPath(prefix: string, segments: readonly PropertyKey[]): stri
 
 /**
  * Validates `value` with a schema without transforms (its input type is its output type), or throws a
- * Refusal naming the first offending path under `at` (a path, or a function building it: paths are only
+ * WireRefusal naming the first offending path under `at` (a path, or a function building it: paths are only
  * spelled out when something is wrong). A valid input is its own parsed value, so `validate` checks it without
  * building a copy; only a refused value is parsed again for its issues.
  */
@@ -41,14 +42,14 @@ export function check<T>(schema: z.ZodType<T, T>, value: unknown, at: string | (
   return parse(schema, value, at);
 }
 
-/** Parses `value` with `schema` (transforms included), or throws a Refusal like `check`. */
+/** Parses `value` with `schema` (transforms included), or throws a WireRefusal like `check`. */
 export function parse<T>(schema: z.ZodType<T>, value: unknown, at: string | (() => string)): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const prefix = typeof at === 'string' ? at : at();
   const issue = result.error.issues[0];
-  if (!issue) throw new Refusal(prefix, 'invalid');
-  throw new Refusal(joinPath(prefix, issue.path), issueReason(issue, value));
+  if (!issue) throw new WireRefusal(prefix, 'invalid');
+  throw new WireRefusal(joinPath(prefix, issue.path), issueReason(issue, value));
 }
 
 /**
