@@ -59,10 +59,16 @@ describe('graphAttempt: the Graph requests the guard decides', () => {
       },
       { method: 'GET', path: `/${BUSINESS}/messages`, body: freeFormRequest },
       { method: 'POST', path: `/${BUSINESS}/settings`, body: { calling: { status: 'ENABLED' } } },
-      // A body Meta would refuse itself (no recipient) is left to Meta.
-      { method: 'POST', path: `/${BUSINESS}/calls`, body: { action: 'connect' } },
     ];
     for (const request of none) expect(graphAttempt(request, new Set())).toBeUndefined();
+  });
+
+  it('a connect whose body cannot be read (no recipient) is unreadable, never forwarded undecided', () => {
+    expect(
+      graphAttempt({ method: 'POST', path: `/${BUSINESS}/calls`, body: { action: 'connect' } }, new Set()),
+    ).toEqual({
+      unreadable: { path: 'body.to', reason: 'needs to (a phone number) or recipient (a BSUID)' },
+    });
   });
 });
 
