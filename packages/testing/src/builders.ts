@@ -1,14 +1,16 @@
 // Fact and command builders with test defaults, and a clock. They are written beside core's own tests (core
-// cannot depend on this package, which depends on core) and published here for every other package.
+// cannot depend on this package, which depends on core) and published by core's test entry point.
 export {
   type Clock,
   clock,
   commands,
+  DAY,
   facts,
   HOUR,
   MINUTE,
   SECOND,
-  T0 as sampleInstant,
+  T0,
   testPair,
+  testSource,
   WEEK,
-} from '../../core/src/test/builders.js';
+} from '@callpermit/core/testing';

@@ -30,7 +30,8 @@ import {
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batches, historyFacts, historySteps } from './arbitraries.js';
-import { callbackChanged, DAY, factsFor, neighbourPairs, T0, uniqueBusiness, uniquePair } from './facts.js';
+import { DAY, T0 } from './builders.js';
+import { callbackChanged, factsFor, neighbourPairs, uniqueBusiness, uniquePair } from './facts.js';
 
 /** The rules' environment of a business with no business facts: default policy, callback off. */
 function plainEnv(business: string, book: PolicyBook = defaultPolicyBook): RuleEnv {

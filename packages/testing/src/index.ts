@@ -4,6 +4,7 @@ export {
   badInstantArg,
   batches,
   callbackChangeArb,
+  callingChangeArb,
   commandArb,
   factHistoryArb,
   type HistoryOptions,
@@ -23,14 +24,16 @@ export {
   type Clock,
   clock,
   commands,
+  DAY,
   facts,
   HOUR,
   MINUTE,
   SECOND,
-  sampleInstant,
+  T0,
   testPair,
+  testSource,
   WEEK,
 } from './builders.js';
 export { factStoreContract } from './factStoreContract.js';
-export { callbackChanged, DAY, factsFor, T0, testSource, uniqueBusiness, uniquePair } from './facts.js';
+export { callbackChanged, factsFor, uniqueBusiness, uniquePair } from './facts.js';
 export { describeWithPostgres } from './postgres.js';

@@ -1,3 +1,4 @@
+import { T0 } from '@callpermit/testing';
 import { describe, expect, it } from 'vitest';
 import { captureFile, cli } from '../test/harness.js';
 import {
@@ -16,7 +17,6 @@ import {
   userText,
 } from '../test/wire.js';
 
-const T0 = 1_767_168_000;
 const WEEK = 604_800;
 const DAY = 86_400;
 

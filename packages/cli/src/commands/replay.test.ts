@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '@callpermit/store';
+import { T0 } from '@callpermit/testing';
 import { describe, expect, it } from 'vitest';
 import { captureFile, cli, tempDir } from '../test/harness.js';
 import { BUSINESS, reply, syntheticHistory, USER } from '../test/wire.js';
 
-const T0 = 1_767_168_000;
 const dbDir = () => join(tempDir('callpermit-db-'), 'db');
 const at = String(T0 + 5000);
 
