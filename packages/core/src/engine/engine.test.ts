@@ -161,6 +161,39 @@ describe('the engine folds the set of facts', () => {
   });
 });
 
+describe('idempotence', () => {
+  it('ingesting facts the log holds changes nothing: nothing stored, no head touched, every answer the same', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        arrivalArb.chain((a) =>
+          fc.record({
+            a: fc.constant(a),
+            again: fc.array(fc.constantFrom(...a.history), { minLength: 1, maxLength: 2 * a.history.length }),
+            instants: fc.array(instantArb({ from: T0 - 1, span: span + 2 }), { minLength: 1, maxLength: 4 }),
+          }),
+        ),
+        async ({ a, again, instants }) => {
+          const engine = new Engine(new MemoryFactStore(), { checkpointEvery: a.checkpointEvery });
+          await ingestInBatches(engine, a.arrival, a.batches);
+          const streams = await engine.store.streams();
+          const answers = async () => ({
+            log: await engine.store.readAll(0, 1_000_000),
+            heads: await engine.store.heads(streams),
+            states: await Promise.all(instants.map((t) => engine.state(testPair, t))),
+            views: await Promise.all(instants.map((t) => engine.callPermissions(testPair, t))),
+            requests: await Promise.all(instants.map((t) => engine.requests(testPair, t))),
+          });
+          const before = await answers();
+          const result = await engine.ingest(again);
+          expect(result).toMatchObject({ applied: 0, duplicates: again.length, rejected: [], conflicts: [] });
+          expect(await answers()).toEqual(before);
+        },
+      ),
+      runs(6, 150),
+    );
+  });
+});
+
 describe('a fact the engine cannot apply is refused with its reason, and the rest applies', () => {
   it('names what is wrong: no instant, no key, no pair', async () => {
     const engine = new Engine(new MemoryFactStore());
