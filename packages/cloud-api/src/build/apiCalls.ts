@@ -71,28 +71,32 @@ export interface PermissionRequestSend {
   readonly outcome: { readonly messageId: string } | GraphError;
 }
 
+/** The body of a call permission request to `user`: free-form interactive (§1), or a template (§2). */
+export function permissionRequestBody(user: string, via: PermissionRequestSend['via']): Json {
+  return via === 'free_form'
+    ? {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: user,
+        type: 'interactive',
+        interactive: {
+          type: 'call_permission_request',
+          action: { name: 'call_permission_request' },
+          body: { text: 'May we call you?' },
+        },
+      }
+    : {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: user,
+        type: 'template',
+        template: { name: via.template, language: { policy: 'deterministic', code: 'en_US' } },
+      };
+}
+
 /** `POST /{phone_number_id}/messages` sending a call permission request, and Meta's answer. */
 export function permissionRequestCall(business: BusinessNumber, send: PermissionRequestSend): ApiCallLine {
-  const body: Json =
-    send.via === 'free_form'
-      ? {
-          messaging_product: 'whatsapp',
-          recipient_type: 'individual',
-          to: send.user,
-          type: 'interactive',
-          interactive: {
-            type: 'call_permission_request',
-            action: { name: 'call_permission_request' },
-            body: { text: 'May we call you?' },
-          },
-        }
-      : {
-          messaging_product: 'whatsapp',
-          recipient_type: 'individual',
-          to: send.user,
-          type: 'template',
-          template: { name: send.via.template, language: { policy: 'deterministic', code: 'en_US' } },
-        };
+  const body = permissionRequestBody(send.user, send.via);
   const response =
     'messageId' in send.outcome
       ? {
@@ -161,5 +165,29 @@ export function createTemplateCall(
       ],
     },
     { status: 200, body: { id: '546151681022936', status: 'PENDING', category: 'UTILITY' } },
+  );
+}
+
+/**
+ * `POST /{phone_number_id}/settings` changing calling itself (`calling.status`) and the callback setting
+ * (`callback_permission_status`) (§8), and Meta's answer.
+ */
+export function settingsCall(
+  business: BusinessNumber,
+  change: { readonly at: number; readonly calling?: boolean; readonly callback?: boolean },
+): ApiCallLine {
+  const word = (on: boolean) => (on ? 'ENABLED' : 'DISABLED');
+  const calling: Json = {};
+  if (change.calling !== undefined) calling.status = word(change.calling);
+  if (change.callback !== undefined) calling.callback_permission_status = word(change.callback);
+  return apiCall(
+    change.at,
+    'POST',
+    `${GRAPH}/${business.phoneNumberId}/settings`,
+    { calling },
+    {
+      status: 200,
+      body: { success: true },
+    },
   );
 }
