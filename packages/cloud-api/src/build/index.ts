@@ -7,6 +7,7 @@ export {
   createTemplateCall,
   type GraphError,
   graphErrorBody,
+  messageCall,
   type PermissionRequestSend,
   permissionRequestBody,
   permissionRequestCall,
@@ -17,6 +18,7 @@ export {
 } from './apiCalls.js';
 export { type BusinessNumber, isoInstant } from './number.js';
 export {
+  type CallContact,
   type CallDirectionWire,
   type CallEventItem,
   type CallStatusItem,

@@ -38,6 +38,10 @@ export interface MessageStatusItem {
   readonly at: number;
   /** For `failed`: Meta's error code (131026: the user's app is too old for the message). */
   readonly errorCode?: number;
+  /** For `failed`: Meta's `error_data.details`. */
+  readonly errorDetails?: string;
+  /** Meta's `pricing` object of a delivered (billable) message, as given. */
+  readonly pricing?: Json;
 }
 
 /** A message status webhook (`field: messages`, `statuses[]`), §6. */
@@ -48,9 +52,12 @@ export function messageStatusWebhook(business: BusinessNumber, item: MessageStat
     timestamp: seconds(item.at),
     recipient_id: item.user,
   };
+  if (item.pricing !== undefined) status.pricing = item.pricing;
   if (item.status === 'failed') {
     const code = item.errorCode ?? 131026;
-    status.errors = [{ code, title: 'Message undeliverable', message: 'Message undeliverable' }];
+    const error: Json = { code, title: 'Message undeliverable', message: 'Message undeliverable' };
+    if (item.errorDetails !== undefined) error.error_data = { details: item.errorDetails };
+    status.errors = [error];
   }
   return webhookBody(business, 'messages', {
     messaging_product: 'whatsapp',
@@ -126,14 +133,15 @@ export function permissionReplyWebhook(business: BusinessNumber, item: Permissio
     if (item.permanent !== true && item.expiresAt !== undefined) reply.expiration_timestamp = item.expiresAt;
   }
   if (item.source !== undefined) reply.response_source = item.source;
+  // In the order of Meta's sample (reference §4): the context, then the reply.
   const message: Json = {
     from: item.user,
     id: item.replyId,
     timestamp: seconds(item.at),
     type: 'interactive',
+    ...(item.context === undefined ? {} : { context: { from: item.user, id: item.context } }),
     interactive: { type: 'call_permission_reply', call_permission_reply: reply },
   };
-  if (item.context !== undefined) message.context = { from: item.user, id: item.context };
   return inbound(business, item.user, message, item.name);
 }
 
@@ -144,11 +152,22 @@ function callEnds(business: BusinessNumber, user: string, direction: CallDirecti
   return direction === 'USER_INITIATED' ? { from: user, to: own } : { from: own, to: user };
 }
 
-function callsChange(business: BusinessNumber, user: string, items: Json): WebhookBody {
+/**
+ * Whom a calls change names in `contacts[]`: the user with this profile name (by default 'User'), or nobody
+ * (`false`): Meta leaves `contacts` out of some call webhooks (reference §5, outbound connects).
+ */
+export type CallContact = { readonly name: string } | false;
+
+function callsChange(
+  business: BusinessNumber,
+  user: string,
+  named: CallContact | undefined,
+  items: Json,
+): WebhookBody {
   return webhookBody(business, 'calls', {
     messaging_product: 'whatsapp',
     metadata: numberMetadata(business),
-    contacts: [{ profile: { name: 'User' }, wa_id: user }],
+    ...(named === false ? {} : { contacts: [contact(user, named?.name)] }),
     ...items,
   });
 }
@@ -158,11 +177,14 @@ export interface CallEventItem {
   readonly user: string;
   readonly at: number;
   readonly direction: CallDirectionWire;
+  readonly contact?: CallContact;
+  /** `session.sdp` of a connect: by default a minimal SDP. */
+  readonly sdp?: string;
 }
 
 /** A call `connect` event (§5): a user's call reaching the business, or Meta ready for a business call's media. */
 export function callConnectWebhook(business: BusinessNumber, item: CallEventItem): WebhookBody {
-  return callsChange(business, item.user, {
+  return callsChange(business, item.user, item.contact, {
     calls: [
       {
         id: item.callId,
@@ -170,7 +192,10 @@ export function callConnectWebhook(business: BusinessNumber, item: CallEventItem
         event: 'connect',
         timestamp: seconds(item.at),
         direction: item.direction,
-        session: { sdp_type: item.direction === 'USER_INITIATED' ? 'offer' : 'answer', sdp: 'v=0\r\n' },
+        session: {
+          sdp_type: item.direction === 'USER_INITIATED' ? 'offer' : 'answer',
+          sdp: item.sdp ?? 'v=0\r\n',
+        },
       },
     ],
   });
@@ -201,7 +226,7 @@ export function callTerminateWebhook(business: BusinessNumber, item: CallTermina
     call.end_time = seconds(ended);
     call.duration = ended - item.startedAt;
   }
-  return callsChange(business, item.user, { calls: [call] });
+  return callsChange(business, item.user, item.contact, { calls: [call] });
 }
 
 export interface CallStatusItem {
@@ -209,11 +234,12 @@ export interface CallStatusItem {
   readonly user: string;
   readonly at: number;
   readonly status: 'RINGING' | 'ACCEPTED' | 'REJECTED';
+  readonly contact?: CallContact;
 }
 
 /** A business-initiated call's status (`field: calls`, `statuses[]`), §5. */
 export function callStatusWebhook(business: BusinessNumber, item: CallStatusItem): WebhookBody {
-  return callsChange(business, item.user, {
+  return callsChange(business, item.user, item.contact, {
     statuses: [
       {
         id: item.callId,
