@@ -83,24 +83,3 @@ export function batches<T>(items: readonly T[], cuts: readonly number[]): T[][] 
   }
   return out;
 }
-
-// Arbitraries of pairs, instants (dense at window edges), policies and whole fact histories built with
-// `facts.*`: written beside core's own property tests and published here.
-// Inputs that cannot be meant (a valid command or fact with one field broken, instants in the wrong unit),
-// with the field an entry point must name: for property tests of any boundary in front of the engine.
-export {
-  badInstantArg,
-  callbackChangeArb,
-  callingChangeArb,
-  commandArb,
-  factHistoryArb,
-  type HistoryOptions,
-  type InstantOptions,
-  instantArb,
-  type Malformed,
-  malformedCommandArb,
-  malformedFactArb,
-  pairArb,
-  pairFactArb,
-  policyArb,
-} from '@callpermit/core/testing';

@@ -27,10 +27,10 @@ import {
   type StoredHead,
   type StreamCommit,
 } from '@callpermit/core';
+import { DAY, T0 } from '@callpermit/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batches, historyFacts, historySteps } from './arbitraries.js';
-import { DAY, T0 } from './builders.js';
 import { callbackChanged, factsFor, neighbourPairs, uniqueBusiness, uniquePair } from './facts.js';
 
 /** The rules' environment of a business with no business facts: default policy, callback off. */
