@@ -1,7 +1,7 @@
 import { factRank, type PairFact, type Policy, type RuleEnv } from '@callpermit/core';
 
 /*
- * The fold benchmark's baseline: the same per-fact work as core's `applyFact` (the same state fields, the
+ * The fold benchmark's baseline: the same per-fact work as core's `evolve` (the same state fields, the
  * same windows, the same lifecycle moves), written as one plain switch reducer with numeric lifecycle
  * codes, Maps, and the policy read once. It answers "what would a hand-tuned reducer cost?"; the
  * benchmark checks that it reaches the same states as core before timing either.

@@ -30,7 +30,7 @@ const ROUNDS = 5;
 const XSTATE_SAMPLE_FACTS = 20_000;
 
 /**
- * core.fold: folding every pair's facts with core's `fold` (sort, then `applyFact` on a private copy: the
+ * core.fold: folding every pair's facts with core's `fold` (sort, then `evolve` on a private copy: the
  * fast path the engine uses) against a hand-written switch reducer doing the same work over the same
  * sorted facts. Unit: facts folded per second.
  */

@@ -57,4 +57,21 @@ describe('a pair state through its JSON form, as stores keep it', () => {
       { seed: 20261125, numRuns: 200 },
     );
   });
+
+  it('a state written when the count of its facts was `facts` reads as factCount, and folds on to the same state', () => {
+    fc.assert(
+      fc.property(pairFacts, ({ before, after }) => {
+        const written = fold(initialPairState(testPair.business, testPair.user), before, env);
+        const { factCount, ...rest } = pairStateToJson(written);
+        const old = { ...rest, facts: factCount } as unknown as PairStateJson;
+        const read = pairStateFromJson(throughJson(old));
+        expect(read).not.toHaveProperty('facts');
+        expect(read.factCount).toBe(before.length);
+        for (const fact of after) evolve(read, fact, env);
+        const fresh = fold(initialPairState(testPair.business, testPair.user), [...before, ...after], env);
+        expect(read).toEqual(fresh);
+      }),
+      { seed: 20261207, numRuns: 200 },
+    );
+  });
 });
