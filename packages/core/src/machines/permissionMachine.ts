@@ -43,6 +43,11 @@ export const permissionMachine = setup({
   },
 });
 
+/**
+ * The permission's state as callpermit folds it: it remembers how a permission ended (revoked, expired).
+ * What Meta reports is `PermissionStatus` (no_permission, temporary, permanent), which `permissionAt` reads
+ * from this at an instant.
+ */
 export type PermissionLifecycle = 'none' | 'temporary' | 'permanent' | 'revoked' | 'expired';
 export type PermissionEvent = 'TemporaryGranted' | 'PermanentGranted' | 'Revoked' | 'Expired';
 export const permissionEvents: readonly PermissionEvent[] = [
