@@ -26,6 +26,9 @@ import { type Benchmark, human, median, result, seconds } from '../benchmark.js'
 import { generatePairHistories, type PairHistory } from '../factGenerator.js';
 
 const PAIRS = 10_000;
+
+/** The pair histories the fold is measured on (core.step takes its states from the same): 60 days each. */
+export const FOLD_HISTORIES = { seed: 20260105, days: 60, meanGapSeconds: 36 * 3600, lateShare: 0.03 };
 const ROUNDS = 5;
 const XSTATE_SAMPLE_FACTS = 20_000;
 
@@ -37,13 +40,7 @@ const XSTATE_SAMPLE_FACTS = 20_000;
 export const coreFold: Benchmark = {
   name: 'core.fold',
   async run(log) {
-    const histories = generatePairHistories({
-      pairs: PAIRS,
-      seed: 20260105,
-      days: 60,
-      meanGapSeconds: 36 * 3600,
-      lateShare: 0.03,
-    });
+    const histories = generatePairHistories({ pairs: PAIRS, ...FOLD_HISTORIES });
     const facts = histories.reduce((n, h) => n + h.facts.length, 0);
     log(`core.fold: ${PAIRS} pairs, ${facts} facts (${human(facts / PAIRS)} per pair)`);
 

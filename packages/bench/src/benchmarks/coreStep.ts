@@ -13,6 +13,7 @@ import {
 import { enableMapSet, produce, setAutoFreeze } from 'immer';
 import { type Benchmark, human, median, result, seconds } from '../benchmark.js';
 import { generatePairHistories } from '../factGenerator.js';
+import { FOLD_HISTORIES } from './coreFold.js';
 
 const PAIRS = 3_000;
 const ROUNDS = 7;
@@ -28,13 +29,7 @@ export const coreStep: Benchmark = {
   name: 'core.step',
   async run(log) {
     enableMapSet();
-    const histories = generatePairHistories({
-      pairs: PAIRS,
-      seed: 20260105,
-      days: 60,
-      meanGapSeconds: 36 * 3600,
-      lateShare: 0.03,
-    });
+    const histories = generatePairHistories({ pairs: PAIRS, ...FOLD_HISTORIES });
     const env: RuleEnv = {
       policyAt: policyFor(defaultPolicyBook, histories[0]?.pair.business ?? ''),
       callbackEnabledAt: () => true,
