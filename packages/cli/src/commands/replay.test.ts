@@ -1,11 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '@callpermit/store';
+import { T0 } from '@callpermit/testing';
 import { describe, expect, it } from 'vitest';
 import { captureFile, cli, tempDir } from '../test/harness.js';
 import { BUSINESS, reply, syntheticHistory, USER } from '../test/wire.js';
-
-const T0 = 1_767_168_000;
 
 /** `replay --json`'s rates are its counts over its elapsed seconds. */
 function throughputOf(json: Record<string, number | undefined>): void {
