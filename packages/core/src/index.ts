@@ -106,6 +106,26 @@ export {
   StreamingReplay,
   type StreamingReplayOptions,
 } from './engine/streamingReplay.js';
+// The change feed: the changes of a pair's watched view between two instants, and corrections.
+export { corrections, standing } from './feed/corrections.js';
+export {
+  applyChanges,
+  type ChangeCause,
+  type ChangeData,
+  type ChangeKind,
+  ChangeWalk,
+  changeId,
+  changeKinds,
+  changesBetween,
+  factCause,
+  nextChangeAt,
+  type PairChange,
+  pairChanges,
+  REFOLD,
+  type Retraction,
+  TIME,
+  timePoints,
+} from './feed/pairChanges.js';
 // The lifecycle machines, and the tables the fold reads them through (drawn and checked by the timeline).
 export { type LifecycleTable, permissionTable, requestTable } from './machines/lifecycleTable.js';
 export {
@@ -118,6 +138,7 @@ export { type RequestEvent, type RequestLifecycle, requestMachine } from './mach
 export {
   defaultPolicy,
   defaultPolicyBook,
+  eraStarts,
   type Policy,
   type PolicyAt,
   type PolicyBook,
@@ -151,4 +172,15 @@ export {
   type LimitView,
 } from './views/callPermissions.js';
 export { changeInstants } from './views/changes.js';
+export {
+  EMPTY_VIEW,
+  type LimitWatch,
+  type PairView,
+  type PermissionWatch,
+  type PromptWatch,
+  pairView,
+  type RequestWatch,
+  sameJson,
+  type WindowWatch,
+} from './views/pairView.js';
 export { type RequestView, requests } from './views/requests.js';

@@ -86,6 +86,14 @@ function withOverride(policy: Policy, override: PolicyOverride): Policy {
   });
 }
 
+/** The instants an era of `book` starts for `business`, ascending, without repeats. */
+export function eraStarts(book: PolicyBook, business: string): Instant[] {
+  const starts = new Set<Instant>();
+  for (const era of book.eras)
+    if (era.business === undefined || era.business === business) starts.add(era.from);
+  return [...starts].sort((a, b) => a - b);
+}
+
 /** A resolver bound to one business: the fold asks it for the policy at each instant it reasons about. */
 export type PolicyAt = (at: Instant) => Policy;
 

@@ -7,7 +7,7 @@ import { ErrorCode, type Refusal, refuse } from '../domain/commands.js';
 import { compareFacts } from '../domain/factOrder.js';
 import type { BusinessFact, CallbackSettingChanged, CallingSettingChanged } from '../domain/facts.js';
 import type { Instant } from '../domain/time.js';
-import { type PolicyAt, type PolicyBook, policyFor } from '../policy/policy.js';
+import { eraStarts, type PolicyAt, type PolicyBook, policyFor } from '../policy/policy.js';
 
 /** What the fold and the rules need besides the pair's own facts. */
 export interface RuleEnv {
@@ -19,6 +19,11 @@ export interface RuleEnv {
    * while nothing is known, which the rules read as enabled. Absent: never known.
    */
   readonly callingEnabledAt?: (at: Instant) => boolean | undefined;
+  /**
+   * The instants a policy era starts for the business (a limit's size may change there, with no fact): the
+   * change feed asks the view at each. Absent: none.
+   */
+  readonly policyChangesAt?: readonly Instant[];
 }
 
 type SettingFact = CallbackSettingChanged | CallingSettingChanged;
@@ -55,6 +60,7 @@ export class BusinessSettings {
       policyAt: policyFor(policy, business),
       callbackEnabledAt: (at) => settingAt(this.callback, at, false),
       callingEnabledAt: (at) => settingAt(this.calling, at, undefined),
+      policyChangesAt: eraStarts(policy, business),
     };
   }
 
