@@ -7,6 +7,7 @@ export { main, program } from './main.js';
 export {
   BULK_REPLAY_LINES,
   type ReplayCounts,
+  type ReplayOptions,
   type ReplayTotals,
   replayCaptures,
 } from './replayer.js';

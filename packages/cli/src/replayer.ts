@@ -1,13 +1,17 @@
 import {
   type BusinessInvalidation,
+  type ChangeRange,
   type Checkpoint,
   Engine,
   type Fact,
   type FactRange,
   type FactStore,
   type FoldPosition,
+  type Instant,
+  type PairChange,
   type PolicyBook,
   type RecordedFact,
+  type StoredChange,
   type StoredHead,
   type StreamCommit,
 } from '@callpermit/core';
@@ -33,9 +37,21 @@ export type { ReplayCounts } from '@callpermit/service';
  */
 export const BULK_REPLAY_LINES = 32_000;
 
-/** What a replay did: the line counts `--json` prints, and the fact rows it stored. */
+/** What a replay did: the line counts `--json` prints, the fact rows it stored and the changes it told. */
 export interface ReplayTotals extends ReplayCounts {
   facts: number;
+  /** Changes the replay's commits carried to the outbox (the change feed; docs/changes.md). */
+  changes: number;
+}
+
+export interface ReplayOptions {
+  /** Lines per transaction (default BULK_REPLAY_LINES). */
+  readonly batchLines?: number;
+  /**
+   * Whether the replay writes the change feed's outbox with its facts (default true: every writer of a store
+   * keeps the feed, so `serve`'s subscribers miss nothing; off only to measure what it costs).
+   */
+  readonly changeFeed?: boolean;
 }
 
 /**
@@ -47,16 +63,18 @@ export async function replayCaptures(
   files: readonly string[],
   policy: PolicyBook,
   onLine: (line: TranslatedLine, result: LineResult, bytes: number) => void = () => {},
-  batchSize = BULK_REPLAY_LINES,
+  options: ReplayOptions = {},
 ): Promise<ReplayTotals> {
-  const totals: ReplayTotals = { ...emptyCounts(), facts: 0 };
-  const engine = new Engine(store, { policy });
+  const batchSize = options.batchLines ?? BULK_REPLAY_LINES;
+  const totals: ReplayTotals = { ...emptyCounts(), facts: 0, changes: 0 };
+  const engine = new Engine(store, { policy, changeFeed: options.changeFeed ?? true });
   const unit: BatchUnit = {
     atomically: (fn) =>
       store.bulkIngest((facts, inbox, settings) => {
         const counted = new CountedCommits(facts);
         return fn(counted, inbox, settings).then((result) => {
           totals.facts += counted.facts;
+          totals.changes += counted.changes;
           return result;
         });
       }),
@@ -92,6 +110,7 @@ export async function replayCaptures(
  */
 class CountedCommits implements FactStore {
   facts = 0;
+  changes = 0;
 
   constructor(private readonly store: FactStore) {}
 
@@ -127,7 +146,10 @@ class CountedCommits implements FactStore {
     invalidations?: readonly BusinessInvalidation[],
   ): Promise<ReadonlyMap<string, StoredHead>> {
     const written = await this.store.commit(commits, invalidations);
-    for (const c of commits) this.facts += c.facts.length;
+    for (const c of commits) {
+      this.facts += c.facts.length;
+      this.changes += c.changes?.length ?? 0;
+    }
     return written;
   }
 
@@ -137,6 +159,18 @@ class CountedCommits implements FactStore {
 
   readAll(after: number, limit: number): Promise<RecordedFact[]> {
     return this.store.readAll(after, limit);
+  }
+
+  readChanges(after: number, limit: number, businesses?: readonly string[]): Promise<StoredChange[]> {
+    return this.store.readChanges(after, limit, businesses);
+  }
+
+  changesOf(ranges: readonly ChangeRange[]): Promise<ReadonlyMap<string, PairChange[]>> {
+    return this.store.changesOf(ranges);
+  }
+
+  dueStreams(now: Instant, limit: number): Promise<string[]> {
+    return this.store.dueStreams(now, limit);
   }
 
   close(): Promise<void> {

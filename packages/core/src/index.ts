@@ -89,15 +89,18 @@ export type {
 } from './engine/ingest.js';
 // The memory store's mutex, which the embedded SQL store uses too.
 export { KeyedMutex } from './engine/keyedMutex.js';
+export { MATERIALISE_BATCH, type MaterialiseResult } from './engine/materialise.js';
 export { MemoryFactStore } from './engine/memoryStore.js';
 export {
   type BusinessInvalidation,
+  type ChangeRange,
   type Checkpoint,
   ConcurrencyError,
   DuplicateFactError,
   type FactRange,
   type FactStore,
   type RecordedFact,
+  type StoredChange,
   type StoredHead,
   type StreamCommit,
 } from './engine/port.js';

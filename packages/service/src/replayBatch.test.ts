@@ -42,6 +42,9 @@ class RacedEngine extends Engine {
       },
       streams: () => store.streams(),
       readAll: (after, limit) => store.readAll(after, limit),
+      readChanges: (after, limit, businesses) => store.readChanges(after, limit, businesses),
+      changesOf: (ranges) => store.changesOf(ranges),
+      dueStreams: (now, limit) => store.dueStreams(now, limit),
       exclusive: (key, fn) => store.exclusive(key, fn),
       close: () => store.close(),
     });

@@ -1,13 +1,16 @@
 import { numberArrayParam, numberOf, textArrayParam, uniqueViolation } from './codec.js';
 import { BinaryCopyWriter } from './copyBinary.js';
 import {
+  CHANGE_COLUMNS,
   CHECKPOINT_COLUMNS,
   COMMIT_LOCK,
   type CommitRows,
   HEAD_COLUMNS,
+  insertChanges,
   insertCheckpoints,
   type MovedHead,
   moveHeads,
+  type PlannedChange,
   type PlannedCheckpoint,
   type PlannedFact,
   type PlannedHead,
@@ -36,14 +39,17 @@ function headRows(heads: readonly PlannedHead[]): Buffer[] {
   const out = new BinaryCopyWriter();
   for (const h of heads) {
     out
-      .row(7)
+      .row(10)
       .text(h.stream)
       .text(h.business)
       .int4(h.expected)
       .int8(h.expected_revision)
       .int4(h.version)
       .text(h.state === null ? null : JSON.stringify(h.state))
-      .float8(h.last_at);
+      .float8(h.last_at)
+      .int2(h.keep)
+      .float8(h.changes_until)
+      .float8(h.next_change_at);
   }
   return out.chunks();
 }
@@ -71,11 +77,27 @@ function checkpointRows(checkpoints: readonly PlannedCheckpoint[]): Buffer[] {
   return out.chunks();
 }
 
+function changeRows(changes: readonly PlannedChange[]): Buffer[] {
+  const out = new BinaryCopyWriter();
+  for (const c of changes)
+    out
+      .row(7)
+      .int4(c.n)
+      .text(c.id)
+      .text(c.stream)
+      .text(c.business)
+      .float8(c.at)
+      .text(c.kind)
+      .text(JSON.stringify(c.data));
+  return out.chunks();
+}
+
 export const copyCommitRows: CommitRows = {
   prepare(plan) {
     const heads = plan.heads.length > 0 ? headRows(plan.heads) : [];
     const facts = plan.facts.length > 0 ? factRows(plan.facts) : [];
     const checkpoints = plan.checkpoints.length > 0 ? checkpointRows(plan.checkpoints) : [];
+    const changes = plan.changes.length > 0 ? changeRows(plan.changes) : [];
     return {
       async moveHeads(tx) {
         await stage(tx, 'callpermit_heads', HEAD_COLUMNS, heads);
@@ -87,6 +109,11 @@ export const copyCommitRows: CommitRows = {
       async insertCheckpoints(tx) {
         await stage(tx, 'callpermit_checkpoints', CHECKPOINT_COLUMNS, checkpoints);
         await tx.query(insertCheckpoints('callpermit_checkpoints c'));
+      },
+      // Staged, so an id the outbox holds already is skipped as in an ordinary commit.
+      async insertChanges(tx) {
+        await stage(tx, 'callpermit_changes', CHANGE_COLUMNS, changes);
+        await tx.query(insertChanges('callpermit_changes c'));
       },
     };
   },

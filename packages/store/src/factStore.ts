@@ -1,5 +1,6 @@
 import {
   type BusinessInvalidation,
+  type ChangeRange,
   type Checkpoint,
   ConcurrencyError,
   DuplicateFactError,
@@ -8,11 +9,14 @@ import {
   type FactStore,
   type FoldPosition,
   factRank,
+  type Instant,
+  type PairChange,
   type PairStateJson,
   pairStateFromJson,
   pairStateToJson,
   parseStreamId,
   type RecordedFact,
+  type StoredChange,
   type StoredHead,
   type StreamCommit,
 } from '@callpermit/core';
@@ -41,8 +45,11 @@ export function moveHeads(input: string): string {
 with input as (select * from ${input}),
 moved as (
   update heads h
-  set version = i.version, state = i.state, last_at = i.last_at,
+  set version = i.version,
+      state = case when i.keep = 1 then h.state else i.state end,
+      last_at = case when i.keep = 1 then h.last_at else i.last_at end,
       stale_from = case when i.state is null then h.stale_from end,
+      changes_until = i.changes_until, next_change_at = i.next_change_at,
       revision = nextval('head_revisions')
   from input i
   where h.stream = i.stream and h.version = i.expected
@@ -50,8 +57,8 @@ moved as (
   returning h.stream, h.revision, h.stale_from
 ),
 created as (
-  insert into heads (stream, business, version, state, last_at)
-  select i.stream, i.business, i.version, i.state, i.last_at from input i
+  insert into heads (stream, business, version, state, last_at, changes_until, next_change_at)
+  select i.stream, i.business, i.version, i.state, i.last_at, i.changes_until, i.next_change_at from input i
   where i.expected = 0 and not exists (select 1 from heads h where h.stream = i.stream)
   on conflict (stream) do nothing
   returning stream, revision, stale_from
@@ -59,9 +66,10 @@ created as (
 select * from moved union all select * from created`;
 }
 
-/** The columns of a planned head (`PlannedHead`), as SQL. */
+/** The columns of a planned head (`PlannedHead`), as SQL. `keep` = 1: the stored state stays (no state sent). */
 export const HEAD_COLUMNS =
-  'stream text, business text, expected integer, expected_revision bigint, version integer, state json, last_at double precision';
+  'stream text, business text, expected integer, expected_revision bigint, version integer, state json, ' +
+  'last_at double precision, keep smallint, changes_until double precision, next_change_at double precision';
 
 const MOVE_HEADS = moveHeads(`json_to_recordset($1::json) as i(${HEAD_COLUMNS})`);
 
@@ -71,6 +79,20 @@ select f.stream, f.version, f.type, f.at, f.rank, f.key, f.data
 from json_to_recordset($1::json) as f(
   n integer, stream text, version integer, type text, at double precision, rank smallint, key text, data json)
 order by f.n`;
+
+/** Outbox rows from `input`, a relation of `CHANGE_COLUMNS`, in commit order; an id held already is skipped. */
+export function insertChanges(input: string): string {
+  return `
+insert into changes (id, stream, business, at, kind, data)
+select c.id, c.stream, c.business, c.at, c.kind, c.data from ${input}
+order by c.n
+on conflict (id) do nothing`;
+}
+
+export const CHANGE_COLUMNS =
+  'n integer, id text, stream text, business text, at double precision, kind text, data json';
+
+const INSERT_CHANGES = insertChanges(`json_to_recordset($1::json) as c(${CHANGE_COLUMNS})`);
 
 const DROP_CHECKPOINTS = `
 delete from checkpoints c
@@ -99,7 +121,9 @@ with inv as (
 ),
 stale as (
   update heads h
-  set stale_from = least(h.stale_from, inv."from"), revision = nextval('head_revisions')
+  set stale_from = least(h.stale_from, inv."from"), revision = nextval('head_revisions'),
+      next_change_at = case when h.changes_until is null then h.next_change_at
+                            else least(h.next_change_at, inv."from") end
   from inv
   where h.business = inv.business and h.state is not null and h.last_at >= inv."from"
     and not (h.stream = any($2::text[]))
@@ -112,7 +136,8 @@ delete from checkpoints c using stale s where c.stream = s.stream and c.at >= s.
 // stream comes with the revision the caller holds (0 for none: revisions start at 1), and is read by its own
 // index probe (a LATERAL subquery the planner cannot turn into a hash join over every head and its state).
 const HEADS = `
-select h.stream, h.version, h.revision, h.stale_from, h.revision = q.revision as cached,
+select h.stream, h.version, h.revision, h.stale_from, h.changes_until, h.next_change_at,
+       h.revision = q.revision as cached,
        case when h.revision = q.revision then null else h.state end as state
 from unnest($1::text[], $2::bigint[]) as q(stream, revision)
 cross join lateral (select * from heads where heads.stream = q.stream limit 1) h`;
@@ -124,11 +149,22 @@ const KNOWN_KEYS = `
 select f.key from unnest($1::text[]) as k(key)
 cross join lateral (select key from facts where facts.key = k.key limit 1) f`;
 
+// Each stream's outbox rows from its instant on (all of them for a null instant), by an index probe per stream.
+const CHANGES_OF = `
+select q.stream, c.data from json_to_recordset($1::json) as q(stream text, "from" double precision)
+cross join lateral (
+  select data, seq from changes
+  where changes.stream = q.stream and (q."from" is null or changes.at >= q."from")
+) c
+order by q.stream, c.seq`;
+
 interface HeadRow {
   stream: string;
   version: unknown;
   revision: unknown;
   stale_from: unknown;
+  changes_until: unknown;
+  next_change_at: unknown;
   cached: boolean;
   state: PairStateJson | null;
 }
@@ -179,6 +215,8 @@ export class SqlFactStore implements FactStore {
           state: r.state === null ? null : pairStateFromJson(r.state),
           staleFrom: nullableNumber(r.stale_from),
           revision: numberOf(r.revision),
+          changesUntil: nullableNumber(r.changes_until),
+          nextChangeAt: nullableNumber(r.next_change_at),
         },
       );
     }
@@ -240,10 +278,13 @@ export class SqlFactStore implements FactStore {
               state: states.get(m.stream) ?? null,
               staleFrom: nullableNumber(m.stale_from),
               revision: numberOf(m.revision),
+              changesUntil: head.changes_until,
+              nextChangeAt: head.next_change_at,
             });
           }
         }
         if (plan.facts.length > 0) await rows.insertFacts(tx);
+        if (plan.changes.length > 0) await rows.insertChanges(tx);
         if (plan.drops.length > 0) await tx.query(DROP_CHECKPOINTS, [jsonParam(plan.drops)]);
         if (plan.checkpoints.length > 0) await rows.insertCheckpoints(tx);
         if (invalidations.length > 0) {
@@ -291,6 +332,38 @@ export class SqlFactStore implements FactStore {
     }));
   }
 
+  async readChanges(after: number, limit: number, businesses?: readonly string[]): Promise<StoredChange[]> {
+    const rows =
+      businesses === undefined
+        ? await this.client.query<{ seq: unknown; data: PairChange }>(
+            'select seq, data from changes where seq > $1 order by seq limit $2',
+            [after, limit],
+          )
+        : await this.client.query<{ seq: unknown; data: PairChange }>(
+            'select seq, data from changes where seq > $1 and business = any($3::text[]) order by seq limit $2',
+            [after, limit, textArrayParam(businesses)],
+          );
+    return rows.map((r) => ({ ...r.data, seq: numberOf(r.seq) }));
+  }
+
+  async changesOf(ranges: readonly ChangeRange[]): Promise<ReadonlyMap<string, PairChange[]>> {
+    const out = new Map<string, PairChange[]>(ranges.map((r) => [r.stream, []]));
+    if (ranges.length === 0) return out;
+    const rows = await this.client.query<{ stream: string; data: PairChange }>(CHANGES_OF, [
+      jsonParam(ranges),
+    ]);
+    for (const r of rows) out.get(r.stream)?.push(r.data);
+    return out;
+  }
+
+  async dueStreams(now: Instant, limit: number): Promise<string[]> {
+    const rows = await this.client.query<{ stream: string }>(
+      'select stream from heads where next_change_at <= $1 order by next_change_at, stream limit $2',
+      [now, limit],
+    );
+    return rows.map((r) => r.stream);
+  }
+
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return this.client.exclusive(key, fn);
   }
@@ -308,6 +381,21 @@ export interface PlannedHead {
   readonly version: number;
   readonly state: PairStateJson | null;
   readonly last_at: number | null;
+  /** 1: the stored state stays (`StreamCommit.keepState`). */
+  readonly keep: number;
+  readonly changes_until: number | null;
+  readonly next_change_at: number | null;
+}
+
+/** An outbox row a commit adds, as `CHANGE_COLUMNS`; `n` is its place in the commit (seqs follow it). */
+export interface PlannedChange {
+  readonly n: number;
+  readonly id: string;
+  readonly stream: string;
+  readonly business: string;
+  readonly at: number;
+  readonly kind: string;
+  readonly data: PairChange;
 }
 
 /** A fact row a commit adds; `n` is its place in the commit (positions follow it). */
@@ -343,6 +431,7 @@ export interface PreparedRows {
   moveHeads(tx: SqlClient): Promise<MovedHead[]>;
   insertFacts(tx: SqlClient): Promise<void>;
   insertCheckpoints(tx: SqlClient): Promise<void>;
+  insertChanges(tx: SqlClient): Promise<void>;
 }
 
 /**
@@ -364,6 +453,7 @@ const jsonRows: CommitRows = {
     const heads = jsonParam(plan.heads);
     const facts = jsonParam(plan.facts);
     const checkpoints = jsonParam(plan.checkpoints);
+    const changes = jsonParam(plan.changes);
     return {
       moveHeads: (tx) => tx.query<MovedHead & Record<string, unknown>>(MOVE_HEADS, [heads]),
       insertFacts: async (tx) => {
@@ -371,6 +461,9 @@ const jsonRows: CommitRows = {
       },
       insertCheckpoints: async (tx) => {
         await tx.query(INSERT_CHECKPOINTS, [checkpoints]);
+      },
+      insertChanges: async (tx) => {
+        await tx.query(INSERT_CHANGES, [changes]);
       },
     };
   },
@@ -382,13 +475,15 @@ export interface CommitPlan {
   facts: PlannedFact[];
   drops: object[];
   checkpoints: PlannedCheckpoint[];
+  /** The change feed's outbox rows, in commit order. */
+  changes: PlannedChange[];
   /** Pair streams re-folded in this commit: an invalidation leaves them alone. */
   refolded: string[];
 }
 
 /** The rows of a commit, validated the way the memory store does before it touches anything. */
 function planCommit(commits: readonly StreamCommit[]): CommitPlan {
-  const plan: CommitPlan = { heads: [], facts: [], drops: [], checkpoints: [], refolded: [] };
+  const plan: CommitPlan = { heads: [], facts: [], drops: [], checkpoints: [], changes: [], refolded: [] };
   const streams = new Set<string>();
   const keys = new Set<string>();
   for (const c of commits) {
@@ -409,19 +504,34 @@ function planCommit(commits: readonly StreamCommit[]): CommitPlan {
         data: fact,
       });
     }
+    const keep = c.keepState === true;
+    const business = parseStreamId(c.stream).business;
     plan.heads.push({
       stream: c.stream,
-      business: parseStreamId(c.stream).business,
+      business,
       expected: c.expectedVersion,
       expected_revision: c.expectedRevision ?? null,
       version,
-      state: c.state === null ? null : pairStateToJson(c.state),
+      state: c.state === null || keep ? null : pairStateToJson(c.state),
       last_at: c.state?.last?.at ?? null,
+      keep: keep ? 1 : 0,
+      changes_until: c.changesUntil ?? null,
+      next_change_at: c.changesUntil === undefined ? null : (c.nextChangeAt ?? null),
     });
+    for (const change of c.changes ?? [])
+      plan.changes.push({
+        n: plan.changes.length,
+        id: change.id,
+        stream: c.stream,
+        business,
+        at: change.at,
+        kind: change.kind,
+        data: change,
+      });
     if (c.dropCheckpointsFrom) plan.drops.push({ stream: c.stream, ...c.dropCheckpointsFrom });
     for (const cp of c.checkpoints)
       plan.checkpoints.push({ stream: c.stream, ...cp.position, state: pairStateToJson(cp.state) });
-    if (c.state !== null) plan.refolded.push(c.stream);
+    if (c.state !== null && !keep) plan.refolded.push(c.stream);
   }
   return plan;
 }

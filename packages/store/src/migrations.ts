@@ -107,6 +107,53 @@ export const migrations: readonly Migration[] = [
       end $$`,
     ],
   },
+  {
+    version: 6,
+    name: 'change feed: the outbox, when each head next changes with no fact, webhook subscriptions',
+    statements: [
+      // The outbox: one row per change of a pair's view, written in the commit of the facts that caused it.
+      // `seq` is handed out under the commit lock (like fact positions), so a reader paging by it skips none.
+      // `data` is the whole change as core made it; the other columns are what queries select by.
+      `create table changes (
+        seq bigserial primary key,
+        id text collate "C" not null,
+        stream text not null,
+        business text not null,
+        at double precision not null,
+        kind text not null,
+        data json not null,
+        recorded_at timestamptz not null default now(),
+        constraint changes_id_unique unique (id)
+      )`,
+      // A rewrite reads what was told of one pair from an instant on; a business-scoped reader pages its own.
+      'create index changes_stream_at on changes (stream, at)',
+      'create index changes_business_seq on changes (business, seq)',
+      // Through when the pair's changes are in the outbox, and when time alone next changes its view: the
+      // materialiser reads the due heads by this partial index, whatever the number of pairs.
+      'alter table heads add column changes_until double precision, add column next_change_at double precision',
+      'create index heads_next_change_at on heads (next_change_at, stream) where next_change_at is not null',
+      // Outbound webhooks: where to deliver, what, and each subscription's cursor (the last seq delivered).
+      // Instants are Unix seconds from the delivering process's clock.
+      `create table subscriptions (
+        id text primary key,
+        url text not null,
+        businesses json,
+        kinds json,
+        secret text not null,
+        origin text not null check (origin in ('file', 'api')),
+        status text not null default 'active' check (status in ('active', 'paused')),
+        cursor bigint not null default 0,
+        failures integer not null default 0,
+        failing_since double precision,
+        next_attempt_at double precision not null default 0,
+        last_error text,
+        delivered bigint not null default 0,
+        lease_owner text,
+        lease_until double precision,
+        created_at timestamptz not null default now()
+      )`,
+    ],
+  },
 ];
 
 /** Serialises concurrent `openStore` calls on one PostgreSQL database while they migrate. */

@@ -144,6 +144,7 @@ export class SqlStore extends SqlFactStore {
       await tx.query('delete from checkpoints');
       await tx.query('delete from heads');
       await tx.query('delete from facts');
+      // The outbox stays: what subscribers were told. A re-derived stream is compared with it (corrections).
       return fn(new SqlFactStore(tx), new SqlInbox(tx), settingsIn(tx));
     });
   }

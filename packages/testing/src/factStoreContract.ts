@@ -31,6 +31,7 @@ import { DAY, T0 } from '@callpermit/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batches, historyFacts, historySteps } from './arbitraries.js';
+import { changeFeedContract } from './changeFeedContract.js';
 import { callbackChanged, factsFor, neighbourPairs, uniqueBusiness, uniquePair } from './facts.js';
 
 /** The rules' environment of a business with no business facts: default policy, callback off. */
@@ -122,6 +123,8 @@ export function factStoreContract(
           state: freshFold(pair, facts),
           staleFrom: null,
           revision: expect.any(Number),
+          changesUntil: null,
+          nextChangeAt: null,
         });
         // The commit hands back the head it wrote: what a reader finds next.
         expect(written).toEqual(new Map([[stream, head]]));
@@ -1012,5 +1015,7 @@ export function factStoreContract(
         });
       });
     });
+
+    changeFeedContract(() => store);
   });
 }

@@ -114,7 +114,7 @@ export function replayCommand(io: CliIo): Command {
             }
             bar.advance(bytes, 1);
           },
-          options.batchLines,
+          { batchLines: options.batchLines },
         );
       } finally {
         bar.stop();

@@ -62,7 +62,7 @@ export async function execute(
     const { head, at, env, state } = await decisionBase(ctx, command.pair, asked);
     const decided = decision(state, command, at, env);
     if (!decided.ok || decided.facts.length === 0) return { ...decided, at };
-    const base = await foldBase(ctx.store, stream, head, decided.facts);
+    const base = await foldBase(ctx.store, stream, head, decided.facts, undefined, ctx.options.changeFeed);
     await ctx.commit([foldOnto(stream, base, head, decided.facts, env, ctx.options.checkpointEvery)]);
     return { ...decided, at };
   });

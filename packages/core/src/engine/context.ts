@@ -16,6 +16,11 @@ export interface EngineOptions {
    * head is unchanged; 0 turns the cache off. Each costs about its state's size in memory.
    */
   readonly headCacheSize?: number;
+  /**
+   * The change feed (default off): every commit of a pair also writes the changes of its view to the store's
+   * outbox, in the same transaction, and `Engine.materialise` writes those time alone makes. `serve` runs it.
+   */
+  readonly changeFeed?: boolean;
 }
 
 /**
@@ -36,6 +41,7 @@ export class EngineContext {
       checkpointEvery: options.checkpointEvery ?? 64,
       maxAttempts: options.maxAttempts ?? 20,
       headCacheSize: options.headCacheSize ?? 10_000,
+      changeFeed: options.changeFeed ?? false,
     };
     return new EngineContext(
       store,

@@ -1,6 +1,6 @@
 // The Engine: one object for an embedding service, over the FactStore port. Each of its verbs is a module of
 // its own (ingest, commandHandler, guard, queries, replay); this only holds what they share.
-import type { InstantInput } from '../boundary/instant.js';
+import { type InstantInput, toInstant } from '../boundary/instant.js';
 import type { Attempt, Command } from '../domain/commands.js';
 import type { Fact } from '../domain/facts.js';
 import type { Pair } from '../domain/pair.js';
@@ -14,6 +14,7 @@ import { type ExecuteResult, execute } from './commandHandler.js';
 import { EngineContext, type EngineOptions } from './context.js';
 import { type AttemptExchange, type AttemptOptions, type AttemptResult, attempt } from './guard.js';
 import { type IngestOptions, type IngestResult, ingest } from './ingest.js';
+import { type MaterialiseResult, materialise } from './materialise.js';
 import type { FactStore } from './port.js';
 import { ruleEnvOf, stateWithEnv } from './queries.js';
 import { replay } from './replay.js';
@@ -91,6 +92,19 @@ export class Engine {
   /** The rules' environment for a business: its policy and settings (callback, calling) over time. */
   ruleEnv(business: string): Promise<RuleEnv> {
     return ruleEnvOf(this.context, business);
+  }
+
+  /**
+   * The change feed: writes the changes time alone has made up to `now` (Unix seconds or a Date) for every
+   * pair whose next one is due (engine/materialise.ts). Nothing without the `changeFeed` option.
+   */
+  materialise(now: InstantInput): Promise<MaterialiseResult> {
+    return materialise(this.context, toInstant(now, 'now'));
+  }
+
+  /** Whether this engine writes the change feed (the `changeFeed` option). */
+  get changeFeed(): boolean {
+    return this.context.options.changeFeed;
   }
 
   /** See `replay` (engine/replay.ts): every pair stream re-folded, after a rule fix or a policy change. */

@@ -179,6 +179,7 @@ async function ingestOnce(
         heads.get(stream),
         list as PairFact[],
         refoldFrom.get(parseStreamId(stream).business),
+        ctx.options.changeFeed,
       ),
     ),
   );

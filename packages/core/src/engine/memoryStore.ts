@@ -2,15 +2,19 @@ import { compareFacts, comparePositions, type FoldPosition, positionOf } from '.
 import type { Fact } from '../domain/facts.js';
 import { parseStreamId } from '../domain/pair.js';
 import type { Instant } from '../domain/time.js';
+import type { PairChange } from '../feed/pairChanges.js';
+import { DueIndex } from './dueIndex.js';
 import { KeyedMutex } from './keyedMutex.js';
 import {
   type BusinessInvalidation,
+  type ChangeRange,
   type Checkpoint,
   ConcurrencyError,
   DuplicateFactError,
   type FactRange,
   type FactStore,
   type RecordedFact,
+  type StoredChange,
   type StoredHead,
   type StreamCommit,
 } from './port.js';
@@ -20,6 +24,8 @@ interface MemoryStream {
   /** In fact order. */
   facts: RecordedFact[];
   checkpoints: Checkpoint[];
+  /** The stream's outbox rows, in seq order. */
+  changes: PairChange[];
 }
 
 /** The in-memory store: for embedding and unit speed. Passes the same contract suite as the SQL stores. */
@@ -30,6 +36,10 @@ export class MemoryFactStore implements FactStore {
   private revision = 0;
   private readonly log: RecordedFact[] = [];
   private readonly locks = new KeyedMutex();
+  /** The change feed's outbox: seq n is at index n - 1 (an id held already is not stored, so seqs stay dense). */
+  private readonly outbox: StoredChange[] = [];
+  private readonly changeIds = new Set<string>();
+  private readonly due = new DueIndex();
 
   /** One process holds the whole log: an in-process mutex is exclusive across every engine over it. */
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -99,7 +109,7 @@ export class MemoryFactStore implements FactStore {
     }
     const written = new Map<string, StoredHead>();
     for (const c of commits) written.set(c.stream, this.apply(c));
-    const committed = new Set(commits.filter((c) => c.state !== null).map((c) => c.stream));
+    const committed = new Set(commits.filter((c) => c.state !== null && !c.keepState).map((c) => c.stream));
     for (const inv of invalidations) this.invalidate(inv, committed);
     return written;
   }
@@ -108,9 +118,18 @@ export class MemoryFactStore implements FactStore {
     let s = this.byStream.get(c.stream);
     if (!s) {
       s = {
-        head: { stream: c.stream, version: 0, state: null, staleFrom: null, revision: 0 },
+        head: {
+          stream: c.stream,
+          version: 0,
+          state: null,
+          staleFrom: null,
+          revision: 0,
+          changesUntil: null,
+          nextChangeAt: null,
+        },
         facts: [],
         checkpoints: [],
+        changes: [],
       };
       this.byStream.set(c.stream, s);
     }
@@ -132,13 +151,24 @@ export class MemoryFactStore implements FactStore {
     }
     for (const cp of c.checkpoints) s.checkpoints.push(cp);
     s.checkpoints.sort((a, b) => comparePositions(a.position, b.position));
+    for (const change of c.changes ?? []) {
+      if (this.changeIds.has(change.id)) continue;
+      this.changeIds.add(change.id);
+      this.outbox.push({ ...change, seq: this.outbox.length + 1 });
+      s.changes.push(change);
+    }
+    const state = c.keepState ? s.head.state : c.state;
+    const nextChangeAt = c.changesUntil === undefined ? null : (c.nextChangeAt ?? null);
     s.head = {
       ...s.head,
       version,
-      state: c.state,
-      staleFrom: c.state ? null : s.head.staleFrom,
+      state,
+      staleFrom: state ? null : s.head.staleFrom,
       revision: ++this.revision,
+      changesUntil: c.changesUntil ?? null,
+      nextChangeAt,
     };
+    if (state !== null) this.due.set(c.stream, nextChangeAt);
     return s.head;
   }
 
@@ -149,7 +179,13 @@ export class MemoryFactStore implements FactStore {
       const last = s.head.state.last;
       if (!last || last.at < inv.from) continue;
       const staleFrom: Instant = Math.min(s.head.staleFrom ?? inv.from, inv.from);
-      s.head = { ...s.head, staleFrom, revision: ++this.revision };
+      // A pair the feed follows is re-folded (and its corrections told) once its stale instant is due.
+      const nextChangeAt =
+        s.head.changesUntil === null
+          ? s.head.nextChangeAt
+          : Math.min(s.head.nextChangeAt ?? staleFrom, staleFrom);
+      s.head = { ...s.head, staleFrom, revision: ++this.revision, nextChangeAt };
+      this.due.set(id, nextChangeAt);
       s.checkpoints = s.checkpoints.filter((cp) => cp.position.at < staleFrom);
     }
   }
@@ -164,6 +200,29 @@ export class MemoryFactStore implements FactStore {
     for (let i = Math.max(0, after); i < this.log.length && out.length < limit; i++)
       out.push(this.log[i] as RecordedFact);
     return out;
+  }
+
+  async readChanges(after: number, limit: number, businesses?: readonly string[]): Promise<StoredChange[]> {
+    const only = businesses === undefined ? undefined : new Set(businesses);
+    const out: StoredChange[] = [];
+    for (let i = Math.max(0, after); i < this.outbox.length && out.length < limit; i++) {
+      const c = this.outbox[i] as StoredChange;
+      if (only === undefined || only.has(c.business)) out.push(c);
+    }
+    return out;
+  }
+
+  async changesOf(ranges: readonly ChangeRange[]): Promise<ReadonlyMap<string, PairChange[]>> {
+    const out = new Map<string, PairChange[]>();
+    for (const { stream, from } of ranges) {
+      const all = this.byStream.get(stream)?.changes ?? [];
+      out.set(stream, from === null ? [...all] : all.filter((c) => c.at >= from));
+    }
+    return out;
+  }
+
+  async dueStreams(now: Instant, limit: number): Promise<string[]> {
+    return this.due.upTo(now, limit);
   }
 
   async close(): Promise<void> {}

@@ -1,6 +1,7 @@
 import type { FoldPosition } from '../domain/factOrder.js';
 import type { Fact } from '../domain/facts.js';
 import type { Instant } from '../domain/time.js';
+import type { PairChange } from '../feed/pairChanges.js';
 import type { PairState } from '../state/pairState.js';
 
 /** A fact as the log holds it: its stream, its place in the stream (arrival order) and in the whole log. */
@@ -25,6 +26,22 @@ export interface StoredHead {
    * back: whoever holds a head of the same revision holds this very head (see `heads(…, cached)`).
    */
   readonly revision: number;
+  /**
+   * The change feed: the instant through which the pair's changes are in the outbox (null: the feed does not
+   * follow this stream, or starts again from its last fact at its next commit)…
+   */
+  readonly changesUntil: Instant | null;
+  /** …and the next instant time alone changes the pair's view after it (null: never). Indexed: `dueStreams`. */
+  readonly nextChangeAt: Instant | null;
+}
+
+/** A change as the outbox holds it: with its place in the global order, which a subscriber's cursor names. */
+export type StoredChange = PairChange & { readonly seq: number };
+
+/** The outbox rows of `stream` at or after `from` (all of them when null). */
+export interface ChangeRange {
+  readonly stream: string;
+  readonly from: Instant | null;
 }
 
 /** A pair state after the fact at `position`: a late fact re-folds from the last checkpoint before it. */
@@ -49,6 +66,17 @@ export interface StreamCommit {
   readonly checkpoints: readonly Checkpoint[];
   /** Checkpoints at or after this position are out of date (a re-fold): drop them before adding the new. */
   readonly dropCheckpointsFrom?: FoldPosition;
+  /**
+   * The change feed's outbox rows, written in the same transaction as the facts, each given the next global
+   * sequence number in this order; an id the outbox holds already is not stored again. Absent with
+   * `changesUntil`: the feed does not follow this commit, and the head's feed columns are cleared.
+   */
+  readonly changes?: readonly PairChange[];
+  /** The head's `changesUntil` and `nextChangeAt` after this commit (see StoredHead). */
+  readonly changesUntil?: Instant;
+  readonly nextChangeAt?: Instant | null;
+  /** The state is the head's as stored (a materialisation: no fact, no re-fold): the store need not write it. */
+  readonly keepState?: boolean;
 }
 
 /** A business-level fact at `from` changes the fold of every pair of `business` from that instant on. */
@@ -98,6 +126,18 @@ export interface FactStore {
   streams(): Promise<string[]>;
   /** The log in global order, for projections and export: facts with position > `after`. */
   readAll(after: number, limit: number): Promise<RecordedFact[]>;
+  /**
+   * The change feed's outbox in global order: changes with `seq` > `after`, at most `limit`, only of these
+   * businesses when given. Sequence numbers grow in commit order (gaps allowed): page by the last one seen.
+   */
+  readChanges(after: number, limit: number, businesses?: readonly string[]): Promise<StoredChange[]>;
+  /** For each range, the stream's outbox rows (retractions included) at or after its instant, in `seq` order. */
+  changesOf(ranges: readonly ChangeRange[]): Promise<ReadonlyMap<string, PairChange[]>>;
+  /**
+   * Pair streams whose head's `nextChangeAt` is at or before `now`, earliest first, at most `limit`: read by
+   * an index, so the cost follows the number due, not the number of pairs.
+   */
+  dueStreams(now: Instant, limit: number): Promise<string[]>;
   /**
    * Runs `fn` while no other caller holds `key`, across every engine and process sharing this log, and
    * releases the key when `fn` settles (or when the process holding it dies). `Engine.attempt` holds a pair

@@ -13,9 +13,11 @@ import {
 import type { PairFact } from '../domain/facts.js';
 import { type Pair, parseStreamId } from '../domain/pair.js';
 import type { Instant } from '../domain/time.js';
+import { type ChangeCause, factCause, REFOLD } from '../feed/pairChanges.js';
 import type { RuleEnv } from '../rules/businessSettings.js';
 import { evolve } from '../rules/evolve.js';
 import { clonePairState, initialPairState, type PairState } from '../state/pairState.js';
+import { FeedFold, type FeedPlan, planFeed, toldFrom } from './feed.js';
 import type { Checkpoint, FactStore, StoredHead, StreamCommit } from './port.js';
 
 /**
@@ -38,12 +40,17 @@ export interface FoldBase {
     readonly checkpoint: Checkpoint | undefined;
     readonly old: readonly PairFact[];
   };
+  /** With the change feed: where its walk starts, and what the outbox told of a stretch it rewrites. */
+  readonly feed?: FeedPlan;
 }
 
 /**
  * Where the facts `added` to a pair stream fold from: the head, when they all come after it; else the last
  * checkpoint before the earliest of them (a late fact, a head marked stale, or a business fact changing the
- * fold from `businessFrom`), with the stream's facts since then.
+ * fold from `businessFrom`), with the stream's facts since then. With the change feed (`feed`), also where
+ * its walk starts and, for a rewrite of what it told, the outbox's rows from then on; a rewrite folds from
+ * before every fact of its first instant (the view just before it is what was told). `added` may be empty (a
+ * head made stale, re-folded by the materialiser).
  */
 export async function foldBase(
   store: FactStore,
@@ -51,9 +58,10 @@ export async function foldBase(
   head: StoredHead | undefined,
   added: readonly PairFact[],
   businessFrom?: Instant,
+  feed = false,
 ): Promise<FoldBase> {
   const sorted = [...added].sort(compareFacts);
-  const first = sorted[0] as PairFact;
+  const first = sorted[0];
   const last = head?.state?.last ?? null;
   let from: FoldPosition | undefined;
   const earlier = (p: FoldPosition) => {
@@ -61,14 +69,39 @@ export async function foldBase(
   };
   if (head?.staleFrom != null) earlier(startOfInstant(head.staleFrom));
   if (businessFrom !== undefined && last && last.at >= businessFrom) earlier(startOfInstant(businessFrom));
-  if (last && comparePositions(positionOf(first), last) < 0) earlier(positionOf(first));
-  if (from === undefined) return { sorted };
+  if (first && last && comparePositions(positionOf(first), last) < 0) earlier(positionOf(first));
+  let plan: FeedPlan | undefined;
+  if (feed) {
+    const { after, rewriteFrom } = planFeed(head, first, from);
+    if (rewriteFrom === undefined) plan = { after, told: [] };
+    else {
+      if (last && last.at >= rewriteFrom) earlier(startOfInstant(rewriteFrom));
+      plan = { after, rewriteFrom, told: await toldFrom(store, stream, rewriteFrom) };
+    }
+  }
+  const withFeed = plan === undefined ? {} : { feed: plan };
+  if (from === undefined) return { sorted, ...withFeed };
   const checkpoint = await store.checkpointBefore(stream, from);
   const old = (await store.factsOf(stream, checkpoint ? { after: checkpoint.position } : {})) as PairFact[];
-  return { sorted, refold: { from, checkpoint, old } };
+  return { sorted, refold: { from, checkpoint, old }, ...withFeed };
 }
 
-/** The commit that adds `added` to a pair stream, folded from `base` (see `foldBase`). */
+/**
+ * The cause of a commit's corrections: its earliest new fact when the rewrite starts there, else a re-fold (a
+ * business fact that changed the past, a replay).
+ */
+function rewriteCause(sorted: readonly PairFact[], plan: FeedPlan): ChangeCause {
+  const first = sorted[0];
+  return first !== undefined && first.at <= (plan.rewriteFrom ?? Number.NEGATIVE_INFINITY)
+    ? factCause(first)
+    : REFOLD;
+}
+
+/**
+ * The commit that adds `added` to a pair stream, folded from `base` (see `foldBase`). With the feed (`base.feed`)
+ * it carries the changes through `until` at least (the materialiser's now; an ingest's own facts go further),
+ * and a commit with no fact and no re-fold keeps the head's state as stored.
+ */
 export function foldOnto(
   stream: string,
   base: FoldBase,
@@ -76,18 +109,54 @@ export function foldOnto(
   added: readonly PairFact[],
   env: RuleEnv,
   checkpointEvery: number,
+  until: Instant = Number.NEGATIVE_INFINITY,
 ): StreamCommit {
-  const { business, user } = parseStreamId(stream);
-  if (base.refold === undefined) {
-    const start = head?.state ? clonePairState(head.state) : initialPairState(business, user);
-    const { state, checkpoints } = foldWithCheckpoints(start, base.sorted, env, checkpointEvery);
-    return { stream, ...expectedOf(head), facts: added, state, checkpoints };
+  const pair = parseStreamId(stream);
+  const expected = expectedOf(head);
+  if (base.refold === undefined && base.sorted.length === 0 && head?.state && base.feed) {
+    const feed = new FeedFold(pair, env, base.feed, head.state);
+    const carried = feed.commit(head.state, until, REFOLD);
+    return {
+      stream,
+      ...expected,
+      facts: [],
+      state: head.state,
+      checkpoints: [],
+      keepState: true,
+      ...carried,
+    };
   }
-  const { from, checkpoint, old } = base.refold;
-  const tail = [...old, ...base.sorted].sort(compareFacts);
-  const start = checkpoint ? clonePairState(checkpoint.state) : initialPairState(business, user);
-  const { state, checkpoints } = foldWithCheckpoints(start, tail, env, checkpointEvery, from);
-  return { stream, ...expectedOf(head), facts: added, state, checkpoints, dropCheckpointsFrom: from };
+  let start: PairState;
+  let tail: readonly PairFact[];
+  let from: FoldPosition | undefined;
+  if (base.refold === undefined) {
+    start = head?.state ? clonePairState(head.state) : initialPairState(pair.business, pair.user);
+    tail = base.sorted;
+  } else {
+    const { checkpoint, old } = base.refold;
+    from = base.refold.from;
+    tail = [...old, ...base.sorted].sort(compareFacts);
+    start = checkpoint ? clonePairState(checkpoint.state) : initialPairState(pair.business, pair.user);
+  }
+  const feed = base.feed && new FeedFold(pair, env, base.feed, base.refold === undefined ? start : undefined);
+  const { state, checkpoints } = foldWithCheckpoints(start, tail, env, checkpointEvery, from, feed);
+  const commit: StreamCommit = {
+    stream,
+    ...expected,
+    facts: added,
+    state,
+    checkpoints,
+    ...(from === undefined ? {} : { dropCheckpointsFrom: from }),
+  };
+  return feed
+    ? { ...commit, ...feed.commit(state, until, rewriteCause(base.sorted, base.feed as FeedPlan)) }
+    : commit;
+}
+
+/** What watches a fold fact by fact (the change feed's walk). */
+export interface FoldObserver {
+  before(state: PairState, fact: PairFact): void;
+  after(state: PairState, fact: PairFact): void;
 }
 
 /**
@@ -100,10 +169,13 @@ export function foldWithCheckpoints(
   env: RuleEnv,
   checkpointEvery: number,
   from?: FoldPosition,
+  observer?: FoldObserver,
 ): { state: PairState; checkpoints: Checkpoint[] } {
   const checkpoints: Checkpoint[] = [];
   for (const fact of facts) {
+    observer?.before(state, fact);
     evolve(state, fact, env);
+    observer?.after(state, fact);
     if (state.factCount % checkpointEvery === 0 && state.last) {
       if (!from || comparePositions(state.last, from) >= 0) {
         checkpoints.push({ position: { ...state.last }, state: clonePairState(state) });

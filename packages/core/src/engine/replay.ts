@@ -2,8 +2,10 @@
 // policy change.
 import type { PairFact } from '../domain/facts.js';
 import { businessStreamId, parseStreamId } from '../domain/pair.js';
+import { REFOLD } from '../feed/pairChanges.js';
 import { initialPairState } from '../state/pairState.js';
 import type { EngineContext } from './context.js';
+import { FeedFold, toldFrom } from './feed.js';
 import { expectedOf, foldWithCheckpoints } from './refold.js';
 import { retryLostRaces } from './retry.js';
 
@@ -12,8 +14,9 @@ const BEFORE_EVERY_FACT = { at: Number.MIN_SAFE_INTEGER, rank: 0, key: '' };
 
 /**
  * Re-folds every pair stream and rewrites its head and checkpoints. A stream another writer moves meanwhile
- * is read and folded again (a replay appends no facts, so only its head can be raced). Returns the number of
- * streams and facts folded.
+ * is read and folded again (a replay appends no facts, so only its head can be raced). With the change feed,
+ * what the re-fold changed in the changes told (a rule fix, another policy) is told as corrections. Returns
+ * the number of streams and facts folded.
  */
 export async function replay(
   ctx: EngineContext,
@@ -28,11 +31,26 @@ export async function replay(
       const env = await ctx.ruleEnv(business, heads.get(businessStreamId(business)));
       const head = heads.get(stream);
       const all = (await ctx.store.factsOf(stream)) as PairFact[];
+      const whole = Number.NEGATIVE_INFINITY;
+      const feed = ctx.options.changeFeed
+        ? new FeedFold(
+            { business, user },
+            env,
+            {
+              after: head?.changesUntil ?? whole,
+              rewriteFrom: whole,
+              told: await toldFrom(ctx.store, stream, whole),
+            },
+            undefined,
+          )
+        : undefined;
       const { state, checkpoints } = foldWithCheckpoints(
         initialPairState(business, user),
         all,
         env,
         ctx.options.checkpointEvery,
+        undefined,
+        feed,
       );
       await ctx.commit([
         {
@@ -42,6 +60,7 @@ export async function replay(
           state,
           checkpoints,
           dropCheckpointsFrom: BEFORE_EVERY_FACT,
+          ...(feed ? feed.commit(state, whole, REFOLD) : {}),
         },
       ]);
       return all.length;

@@ -39,8 +39,14 @@ async function rowsOf(client: SqlClient, businesses: readonly string[], file: st
       [businesses],
     ),
     heads: await client.query(
-      `select stream, business, version, state::text as state, last_at, stale_from from heads
+      `select stream, business, version, state::text as state, last_at, stale_from, changes_until,
+              next_change_at from heads
        where business = any($1::text[]) order by stream`,
+      [businesses],
+    ),
+    changes: await client.query(
+      `select id, stream, business, at, kind, data::text as data from changes
+       where business = any($1::text[]) order by seq`,
       [businesses],
     ),
     checkpoints: await client.query(
@@ -103,7 +109,7 @@ export function bulkSuite(name: string, open: () => Promise<{ store: SqlStore; s
                 ['ordinary', ordinary.store, (fn) => ordinary.store.atomically(fn)],
                 ['bulk', bulk.store, (fn) => bulk.store.bulkIngest(fn)],
               ] as [string, SqlStore, Unit][]) {
-                const engine = new Engine(store, { checkpointEvery: 3 });
+                const engine = new Engine(store, { checkpointEvery: 3, changeFeed: true });
                 let line = 1;
                 for (const batch of batches(arrived, cuts)) {
                   await unit(async (txFacts, inbox) => {
@@ -121,6 +127,7 @@ export function bulkSuite(name: string, open: () => Promise<{ store: SqlStore; s
               ];
               expect(b).toEqual(a);
               expect(b.facts).toHaveLength(facts.length);
+              expect(b.changes.length).toBeGreaterThan(0);
             },
           ),
           { numRuns: 12, seed: 1214 },
@@ -214,7 +221,7 @@ export function bulkSuite(name: string, open: () => Promise<{ store: SqlStore; s
             }),
           ).rejects.toThrow(new RegExp(message));
           const rows = await rowsOf(sql, [pair.business], file);
-          expect(rows).toEqual({ facts: [], heads: [], checkpoints: [], inbox: [] });
+          expect(rows).toEqual({ facts: [], heads: [], checkpoints: [], inbox: [], changes: [] });
         }
         // The same batch then goes in whole.
         await store.bulkIngest(async (txFacts, inbox) => {

@@ -269,6 +269,8 @@ export function sqlStoreSuite(name: string, store: () => SqlStore): void {
           state: fold(initialPairState(pair.business, pair.user), captured as PairFact[], env),
           staleFrom: null,
           revision: expect.any(Number),
+          changesUntil: null,
+          nextChangeAt: null,
         });
         // The Engine keeps working on the rebuilt log.
         const decision = await new Engine(store()).execute(
