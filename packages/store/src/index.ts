@@ -25,4 +25,14 @@ export {
   type StoreOptions,
   storeOptionsFromEnv,
 } from './store.js';
+export {
+  type DeliveryFailure,
+  MemorySubscriptions,
+  SqlSubscriptions,
+  type Subscription,
+  SubscriptionExists,
+  type SubscriptionOrigin,
+  type SubscriptionSpec,
+  type SubscriptionStore,
+} from './subscriptions.js';
 export { startThrowawayPostgres, type ThrowawayPostgres } from './throwawayPostgres.js';

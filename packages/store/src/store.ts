@@ -8,6 +8,7 @@ import { migrate } from './migrations.js';
 import { openPostgres, redactUrl } from './pgClient.js';
 import { openPglite } from './pgliteClient.js';
 import type { SqlClient } from './sqlClient.js';
+import { SqlSubscriptions, type SubscriptionStore } from './subscriptions.js';
 
 export interface StoreOptions {
   /** PGlite data directory (or `memory://`); default `.callpermit/db` under the current directory. */
@@ -88,6 +89,8 @@ function settingsIn(client: SqlClient): Settings {
  */
 export class SqlStore extends SqlFactStore {
   readonly inbox: Inbox;
+  /** The change feed's webhook subscriptions and their cursors. */
+  readonly subscriptions: SubscriptionStore;
 
   constructor(
     client: SqlClient,
@@ -96,6 +99,7 @@ export class SqlStore extends SqlFactStore {
   ) {
     super(client);
     this.inbox = new SqlInbox(client);
+    this.subscriptions = new SqlSubscriptions(client);
   }
 
   /**
