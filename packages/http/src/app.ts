@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Translator } from '@callpermit/cloud-api';
 import { type Engine, type Instant, InvalidInput } from '@callpermit/core';
 import { LineRecorder } from '@callpermit/service';
+import { MemorySubscriptions, type SubscriptionStore } from '@callpermit/store';
 import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -26,18 +27,28 @@ import { bsuid, graphVersion, instantParam, phoneNumberId, userWaId } from './id
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { captures } from './routes/captures.js';
+import { changeStream, changesPage, DEFAULT_PAGE, MAX_PAGE, MAX_WAIT_SECONDS } from './routes/changes.js';
 import { graphRequest } from './routes/graph.js';
 import { health, metrics, readiness } from './routes/operations.js';
+import {
+  createSubscription,
+  deleteSubscription,
+  listSubscriptions,
+  resumeSubscription,
+} from './routes/subscriptions.js';
 import { timeline } from './routes/timeline.js';
 import { delivery, verification } from './routes/webhook.js';
 import {
   CallActionSchema,
   CallPermissionsSchema,
   CaptureSummarySchema,
+  ChangesPageSchema,
   GraphAnswerSchema,
   GraphErrorSchema,
   MessageSendSchema,
   RequestsSchema,
+  SubscriptionBodySchema,
+  SubscriptionSchema,
   WebhookAckSchema,
   WebhookBodySchema,
 } from './schemas.js';
@@ -70,6 +81,19 @@ export interface AppOptions {
   readonly maxWebhookBytes?: number;
   readonly maxForwardBytes?: number;
   readonly templateRefreshSeconds?: number;
+  /**
+   * The change feed's webhook subscriptions; default the store's (`SqlStore.subscriptions`), or, over a plain
+   * FactStore, the process's own (`MemorySubscriptions`).
+   */
+  readonly subscriptions?: SubscriptionStore;
+  /** How long long polls and event streams wait between two reads of the outbox (default 250 ms). */
+  readonly feedPollMs?: number;
+}
+
+/** The subscriptions an app over `engine` uses unless given some. */
+function subscriptionsOf(engine: Engine): SubscriptionStore {
+  const store = engine.store as { subscriptions?: SubscriptionStore };
+  return store.subscriptions ?? new MemorySubscriptions(engine.store);
 }
 
 /** The paths open without a token. */
@@ -138,7 +162,10 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
     verifyToken: options.verifyToken,
     maxWebhookBytes: options.maxWebhookBytes ?? MAX_WEBHOOK_BYTES,
     maxForwardBytes: options.maxForwardBytes ?? MAX_FORWARD_BYTES,
+    subscriptions: options.subscriptions ?? subscriptionsOf(engine),
+    feedPollMs: options.feedPollMs ?? 250,
   };
+  parts.metrics.watchSubscriptions(parts.subscriptions);
 
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
@@ -301,6 +328,114 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
     },
   });
   app.post('/v1/captures', (c) => captures(c, parts));
+  // The change feed: a long poll, an event stream, and webhook subscriptions.
+  const feedErrors = { 400: graphErrors[400], 401: graphErrors[401], 403: graphErrors[403] };
+  const cursorParams = {
+    after: z.coerce.number().int().nonnegative().optional().openapi({
+      description: 'The last sequence number seen (default 0: from the beginning)',
+    }),
+    business: z.string().optional().openapi({
+      description:
+        'Only these businesses (phone number ids, comma-separated); a limited token sees only its own',
+    }),
+  };
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/changes',
+      summary:
+        'The change feed after a cursor, in sequence order; waits up to `wait` seconds for a change (long poll)',
+      security,
+      request: {
+        query: z.object({
+          ...cursorParams,
+          wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS).optional(),
+          limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional().openapi({ example: DEFAULT_PAGE }),
+        }),
+      },
+      responses: {
+        200: json(ChangesPageSchema, 'The next changes (none when `wait` ran out)'),
+        ...feedErrors,
+      },
+    }),
+    (c) => changesPage(c as never, parts, c.req.valid('query'), () => state.value) as never,
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/changes/stream',
+      summary:
+        'The change feed as Server-Sent Events (`id:` the sequence number; resumes from Last-Event-ID)',
+      security,
+      request: {
+        query: z.object(cursorParams),
+        headers: z.object({ 'last-event-id': z.string().optional() }),
+      },
+      responses: {
+        200: {
+          content: { 'text/event-stream': { schema: z.string() } },
+          description: '`event: change`, `data:` a Change as JSON; `: heartbeat` comments while idle',
+        },
+        ...feedErrors,
+      },
+    }),
+    (c) => changeStream(c as never, parts, c.req.valid('query'), () => state.value) as never,
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/subscriptions',
+      summary: 'A webhook subscription to the change feed: signed deliveries to a URL, retried, in order',
+      security,
+      request: {
+        body: { content: { 'application/json': { schema: SubscriptionBodySchema } }, required: true },
+      },
+      responses: { 201: json(SubscriptionSchema, 'Made'), ...feedErrors },
+    }),
+    (c) => createSubscription(c as never, parts, c.req.valid('json')) as never,
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/subscriptions',
+      summary: 'The webhook subscriptions with their delivery state (paused ones included)',
+      security,
+      responses: { 200: json(z.object({ data: z.array(SubscriptionSchema) }), 'By id'), ...feedErrors },
+    }),
+    ((c: Context<AppEnv>) => listSubscriptions(c, parts)) as never,
+  );
+  const subscriptionId = z.object({ id: z.string().openapi({ example: 'crm' }) });
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/subscriptions/{id}',
+      summary: 'Removes a webhook subscription',
+      security,
+      request: { params: subscriptionId },
+      responses: {
+        204: { description: 'Removed' },
+        404: json(GraphErrorSchema, 'No such subscription'),
+        ...feedErrors,
+      },
+    }),
+    ((c: Context<AppEnv>) => deleteSubscription(c, parts, c.req.param('id') as string)) as never,
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/subscriptions/{id}/resume',
+      summary: 'Starts a paused webhook subscription again, from its cursor',
+      security,
+      request: { params: subscriptionId },
+      responses: {
+        200: json(SubscriptionSchema, 'Active'),
+        404: json(GraphErrorSchema, 'No such subscription'),
+        ...feedErrors,
+      },
+    }),
+    ((c: Context<AppEnv>) => resumeSubscription(c, parts, c.req.param('id') as string)) as never,
+  );
+
   app.openapi(
     createRoute({
       method: 'get',

@@ -2,6 +2,7 @@
 import type { Translator } from '@callpermit/cloud-api';
 import type { Engine, Instant } from '@callpermit/core';
 import type { LineRecorder } from '@callpermit/service';
+import type { SubscriptionStore } from '@callpermit/store';
 import type { Logger } from 'pino';
 import type { ApiToken } from './config.js';
 import type { Metrics } from './metrics.js';
@@ -31,4 +32,8 @@ export interface Parts {
   readonly verifyToken: string | undefined;
   readonly maxWebhookBytes: number;
   readonly maxForwardBytes: number;
+  /** The change feed's webhook subscriptions: the store's, or the process's own over a plain FactStore. */
+  readonly subscriptions: SubscriptionStore;
+  /** How long a long poll or an event stream waits between two reads of the outbox (milliseconds). */
+  readonly feedPollMs: number;
 }

@@ -1,5 +1,7 @@
 // The bodies the routes answer with and take, as zod schemas: they document /openapi.json.
+import { changeKinds } from '@callpermit/core';
 import { z } from '@hono/zod-openapi';
+import { phoneNumberId } from './identifiers.js';
 
 export const GraphErrorSchema = z
   .object({
@@ -108,3 +110,73 @@ export const CallActionSchema = z
 export const GraphAnswerSchema = z.looseObject({}).openapi('GraphAnswer', {
   description: "Meta's answer, verbatim (status, headers that matter, body)",
 });
+
+export const ChangeSchema = z
+  .object({
+    seq: z.number().int().openapi({ description: 'The global sequence number: the cursor', example: 42 }),
+    id: z.string().openapi({ description: 'Deterministic: the same change has the same id in every replay' }),
+    kind: z.enum(changeKinds),
+    at: z.number().int().openapi({ description: 'When it happened (Unix seconds)' }),
+    business: z.string(),
+    user: z.string(),
+    subject: z
+      .string()
+      .optional()
+      .openapi({ description: 'The request id, or the id a retraction retracts' }),
+    cause: z.object({
+      kind: z.enum(['fact', 'time', 'refold']),
+      type: z.string().optional(),
+      key: z.string().optional(),
+    }),
+    data: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: 'The new value of the part of the view it changes' }),
+  })
+  .openapi('Change', { description: "A change of a pair's view (docs/changes.md)" });
+
+export const ChangesPageSchema = z.object({
+  data: z.array(ChangeSchema),
+  next: z.number().int().openapi({ description: 'Ask `after` this next time' }),
+});
+
+export const SubscriptionBodySchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[\w.:-]{1,64}$/)
+      .optional()
+      .openapi({ description: 'Default: a new UUID' }),
+    url: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
+      .openapi({ example: 'https://crm.example.com/callpermit' }),
+    secret: z
+      .string()
+      .min(16)
+      .openapi({ description: 'Signs every delivery (HMAC-SHA256); at least 16 characters' }),
+    business: z.union([phoneNumberId, z.array(phoneNumberId).min(1)]).optional(),
+    kinds: z.array(z.enum(changeKinds)).min(1).optional(),
+    after: z.number().int().nonnegative().optional().openapi({
+      description: 'The last seq not to deliver (0: the whole history); default the latest change',
+    }),
+  })
+  .strict()
+  .openapi('SubscriptionRequest');
+
+export const SubscriptionSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    businesses: z.array(z.string()).nullable(),
+    kinds: z.array(z.string()).nullable(),
+    origin: z.enum(['file', 'api']),
+    status: z.enum(['active', 'paused']),
+    cursor: z.number().int(),
+    delivered: z.number().int(),
+    failures: z.number().int(),
+    failing_since: z.number().nullable(),
+    next_attempt_at: z.number(),
+    last_error: z.string().nullable(),
+  })
+  .openapi('Subscription');

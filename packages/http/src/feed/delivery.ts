@@ -1,0 +1,165 @@
+// Outbound webhooks: each subscription's changes, in sequence order, POSTed as signed JSON to its URL. A
+// subscription is claimed (a lease in the store) while one of its deliveries is in flight, so several
+// instances deliver each change once between them; its cursor moves only once the subscriber answered 2xx
+// (at-least-once: a delivery whose answer is lost is sent again). A failure is retried with exponential
+// backoff and jitter; a subscription failing for `giveUpSeconds` (24 h) is paused until resumed. Changes go
+// out in global order, one delivery at a time per subscription, so every pair's changes arrive in order.
+import type { FactStore, StoredChange } from '@callpermit/core';
+import type { Subscription, SubscriptionStore } from '@callpermit/store';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
+import { deliverySignature, SIGNATURE_HEADER } from './signature.js';
+import { changeOnWire } from './wire.js';
+
+/** Every number of the delivery loop, with its default. */
+export interface DeliveryPolicy {
+  /** Changes per delivery at most. */
+  readonly batch: number;
+  /** How long a subscriber has to answer (milliseconds). */
+  readonly timeoutMs: number;
+  /** How long a claim holds a subscription: longer than a delivery can take (seconds). */
+  readonly leaseSeconds: number;
+  /** How long a subscription with nothing to deliver waits before looking again (seconds). */
+  readonly idleSeconds: number;
+  /** The wait after the first failure; each further failure doubles it, up to `maxBackoffSeconds` (seconds). */
+  readonly firstBackoffSeconds: number;
+  readonly maxBackoffSeconds: number;
+  /** A subscription that keeps failing this long is paused (seconds). */
+  readonly giveUpSeconds: number;
+  /** Deliveries one round makes at most, so a round (and a shutdown waiting for it) stays short. */
+  readonly roundLimit: number;
+}
+
+export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = Object.freeze({
+  batch: 100,
+  timeoutMs: 10_000,
+  leaseSeconds: 60,
+  idleSeconds: 1,
+  firstBackoffSeconds: 1,
+  maxBackoffSeconds: 3600,
+  giveUpSeconds: 86_400,
+  roundLimit: 100,
+});
+
+export interface DelivererParts {
+  readonly store: FactStore;
+  readonly subscriptions: SubscriptionStore;
+  /** This process's name in the claims it makes. */
+  readonly owner: string;
+  /** The clock, Unix seconds with fractions: the adapter's only clock read for deliveries. */
+  readonly now: () => number;
+  /** In [0, 1): the jitter. */
+  readonly random: () => number;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly policy?: Partial<DeliveryPolicy>;
+}
+
+/** The wait before attempt `failures + 1`: doubled each time, capped, then jittered into [½, 1] of it. */
+export function backoffSeconds(policy: DeliveryPolicy, failures: number, random: number): number {
+  const full = Math.min(
+    policy.maxBackoffSeconds,
+    policy.firstBackoffSeconds * 2 ** Math.max(0, failures - 1),
+  );
+  return full * (0.5 + random / 2);
+}
+
+export class Deliverer {
+  private readonly policy: DeliveryPolicy;
+
+  constructor(private readonly parts: DelivererParts) {
+    this.policy = { ...DEFAULT_DELIVERY_POLICY, ...parts.policy };
+  }
+
+  /** Serves every subscription due now, once each (a delivery, or a look that found nothing); how many it served. */
+  async round(): Promise<number> {
+    let served = 0;
+    const seen = new Set<string>();
+    while (served < this.policy.roundLimit) {
+      const sub = await this.parts.subscriptions.claim(
+        this.parts.owner,
+        this.parts.now(),
+        this.policy.leaseSeconds,
+      );
+      if (sub === undefined) break;
+      if (seen.has(sub.id)) {
+        // Served already this round (it had more to send): hand it back for the next round.
+        await this.parts.subscriptions.advance(sub.id, this.parts.owner, sub.cursor, 0, this.parts.now());
+        break;
+      }
+      seen.add(sub.id);
+      await this.serve(sub);
+      served++;
+    }
+    return served;
+  }
+
+  private async serve(sub: Subscription): Promise<void> {
+    const { subscriptions, owner } = this.parts;
+    const read = await this.parts.store.readChanges(
+      sub.cursor,
+      this.policy.batch,
+      sub.businesses ?? undefined,
+    );
+    const now = this.parts.now();
+    const last = read.at(-1)?.seq ?? sub.cursor;
+    const more = read.length === this.policy.batch;
+    const next = more ? now : now + this.policy.idleSeconds;
+    const kinds = sub.kinds === null ? undefined : new Set(sub.kinds);
+    const changes = kinds === undefined ? read : read.filter((c) => kinds.has(c.kind));
+    if (changes.length === 0) {
+      await subscriptions.advance(sub.id, owner, last, 0, next);
+      return;
+    }
+    const failure = await this.post(sub, changes);
+    if (failure === undefined) {
+      this.parts.metrics.deliveries.inc({ result: 'delivered' });
+      this.parts.metrics.changesDelivered.inc(changes.length);
+      await subscriptions.advance(sub.id, owner, last, changes.length, next);
+      return;
+    }
+    const failures = sub.failures + 1;
+    const failingSince = sub.failingSince ?? now;
+    const pause = now - failingSince >= this.policy.giveUpSeconds;
+    this.parts.metrics.deliveries.inc({ result: 'failed' });
+    this.parts.log.warn(
+      { subscription: sub.id, failures, error: failure, paused: pause },
+      pause ? 'webhook delivery failing for too long: subscription paused' : 'webhook delivery failed',
+    );
+    await subscriptions.fail(sub.id, owner, {
+      failures,
+      failingSince,
+      nextAttemptAt: now + backoffSeconds(this.policy, failures, this.parts.random()),
+      lastError: failure,
+      pause,
+    });
+  }
+
+  /** POSTs the changes, signed; undefined when the subscriber took them (2xx), else why not. */
+  private async post(sub: Subscription, changes: readonly StoredChange[]): Promise<string | undefined> {
+    const body = JSON.stringify({ subscription: sub.id, changes: changes.map(changeOnWire) });
+    const timestamp = Math.floor(this.parts.now());
+    try {
+      const response = await fetch(sub.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'callpermit-webhooks',
+          [SIGNATURE_HEADER]: deliverySignature(sub.secret, timestamp, body),
+          'x-callpermit-subscription': sub.id,
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.policy.timeoutMs),
+      });
+      // The body is not read: only the status counts. Cancelling frees the connection.
+      await response.body?.cancel().catch(() => {});
+      return response.status >= 200 && response.status < 300 ? undefined : `HTTP ${response.status}`;
+    } catch (error) {
+      const e = error as Error & { cause?: { code?: string } };
+      return e.name === 'TimeoutError'
+        ? `no answer within ${this.policy.timeoutMs} ms`
+        : (e.cause?.code ?? e.message);
+    }
+  }
+}
