@@ -27,7 +27,14 @@ import { bsuid, graphVersion, instantParam, phoneNumberId, userWaId } from './id
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { captures } from './routes/captures.js';
-import { changeStream, changesPage, DEFAULT_PAGE, MAX_PAGE, MAX_WAIT_SECONDS } from './routes/changes.js';
+import {
+  changeStream,
+  changesPage,
+  DEFAULT_PAGE,
+  HEARTBEAT_MS,
+  MAX_PAGE,
+  MAX_WAIT_SECONDS,
+} from './routes/changes.js';
 import { graphRequest } from './routes/graph.js';
 import { health, metrics, readiness } from './routes/operations.js';
 import {
@@ -88,6 +95,8 @@ export interface AppOptions {
   readonly subscriptions?: SubscriptionStore;
   /** How long long polls and event streams wait between two reads of the outbox (default 250 ms). */
   readonly feedPollMs?: number;
+  /** How long an idle event stream waits before saying it is alive (default 15 s). */
+  readonly feedHeartbeatMs?: number;
 }
 
 /** The subscriptions an app over `engine` uses unless given some. */
@@ -164,6 +173,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
     maxForwardBytes: options.maxForwardBytes ?? MAX_FORWARD_BYTES,
     subscriptions: options.subscriptions ?? subscriptionsOf(engine),
     feedPollMs: options.feedPollMs ?? 250,
+    feedHeartbeatMs: options.feedHeartbeatMs ?? HEARTBEAT_MS,
   };
   parts.metrics.watchSubscriptions(parts.subscriptions);
 

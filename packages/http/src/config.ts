@@ -2,6 +2,9 @@
 // secrets Meta signs with, and the upstream Graph API with callpermit's own Meta tokens. `configFromEnv` reads
 // the environment variables `callpermit serve` documents (docs/http.md).
 import { readFile } from 'node:fs/promises';
+import type { SubscriptionSpec } from '@callpermit/store';
+import { subscriptionSpec } from './routes/subscriptions.js';
+import { SubscriptionBodySchema } from './schemas.js';
 
 /** A caller's bearer token, and the business ids (phone number or WABA ids) it may act for; none: all. */
 export interface ApiToken {
@@ -36,6 +39,7 @@ export const ENV = {
   graphTokensFile: 'CALLPERMIT_GRAPH_TOKENS_FILE',
   graphTimeoutMs: 'CALLPERMIT_GRAPH_TIMEOUT_MS',
   logLevel: 'CALLPERMIT_LOG_LEVEL',
+  subscriptionsFile: 'CALLPERMIT_SUBSCRIPTIONS_FILE',
 } as const;
 
 /** A configuration the service cannot run with: one line saying what and why. */
@@ -115,6 +119,43 @@ export async function readGraphTokensFile(file: string): Promise<Map<string, str
   return tokens;
 }
 
+const FileSubscriptionSchema = SubscriptionBodySchema.extend({
+  id: SubscriptionBodySchema.shape.id.unwrap(),
+});
+
+/**
+ * `CALLPERMIT_SUBSCRIPTIONS_FILE`: the change feed's webhook subscriptions an operator keeps in a file, a JSON
+ * array of the bodies `POST /v1/subscriptions` takes, each with its `id` (docs/changes.md). An error names the
+ * entry, the field and what is wrong.
+ */
+export async function readSubscriptionsFile(file: string): Promise<SubscriptionSpec[]> {
+  const where = `${ENV.subscriptionsFile} ${file}`;
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new HttpConfigError(
+      `${where}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  if (!Array.isArray(json)) throw new HttpConfigError(`${where}: expected an array of subscriptions`);
+  const ids = new Set<string>();
+  return json.map((entry, i) => {
+    const parsed = FileSubscriptionSchema.safeParse(entry);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.length ? `field ${issue.path.join('.')}: ` : '';
+      throw new HttpConfigError(`${where}: entry ${i + 1}: ${field}${issue?.message ?? 'invalid'}`);
+    }
+    if (ids.has(parsed.data.id))
+      throw new HttpConfigError(
+        `${where}: entry ${i + 1}: id ${JSON.stringify(parsed.data.id)} appears twice`,
+      );
+    ids.add(parsed.data.id);
+    return subscriptionSpec(parsed.data);
+  });
+}
+
 /** What the environment configures; `createApp` takes it as part of its options. */
 export interface EnvConfig {
   readonly appSecrets: string[];
@@ -122,6 +163,8 @@ export interface EnvConfig {
   readonly apiTokens: ApiToken[];
   readonly graph: GraphUpstream;
   readonly logLevel: string;
+  /** The subscriptions file's entries, when `CALLPERMIT_SUBSCRIPTIONS_FILE` names one. */
+  readonly fileSubscriptions?: SubscriptionSpec[];
 }
 
 /** Reads the service's environment variables (see `ENV`), checking each; the tokens file is read too. */
@@ -142,6 +185,7 @@ export async function configFromEnv(
   const file = env[ENV.graphTokensFile]?.trim();
   const token = env[ENV.graphToken]?.trim();
   const verifyToken = env[ENV.verifyToken]?.trim();
+  const subscriptionsFile = env[ENV.subscriptionsFile]?.trim();
   return {
     appSecrets: parseSecrets(env[ENV.appSecret]),
     ...(verifyToken ? { verifyToken } : {}),
@@ -153,5 +197,6 @@ export async function configFromEnv(
       ...(file ? { tokens: await readGraphTokensFile(file) } : {}),
     },
     logLevel: env[ENV.logLevel]?.trim() || 'info',
+    ...(subscriptionsFile ? { fileSubscriptions: await readSubscriptionsFile(subscriptionsFile) } : {}),
   };
 }

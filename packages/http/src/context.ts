@@ -36,4 +36,6 @@ export interface Parts {
   readonly subscriptions: SubscriptionStore;
   /** How long a long poll or an event stream waits between two reads of the outbox (milliseconds). */
   readonly feedPollMs: number;
+  /** How long an idle event stream waits before a heartbeat (milliseconds). */
+  readonly feedHeartbeatMs: number;
 }

@@ -15,8 +15,16 @@ export {
   parseApiTokens,
   parseSecrets,
   readGraphTokensFile,
+  readSubscriptionsFile,
 } from './config.js';
 export type { AppEnv } from './context.js';
+export {
+  backoffSeconds,
+  DEFAULT_DELIVERY_POLICY,
+  type DeliveryPolicy,
+} from './feed/delivery.js';
+export { type FeedRunner, type FeedRunnerOptions, startFeedRunner } from './feed/runner.js';
+export { deliverySignature, SIGNATURE_HEADER, verifyDeliverySignature } from './feed/signature.js';
 export { type Listening, type ListenOptions, listen } from './listen.js';
 export { createLogger } from './logger.js';
 export { Metrics } from './metrics.js';

@@ -9,6 +9,7 @@ import {
   HttpConfigError,
   listen,
   Metrics,
+  startFeedRunner,
 } from '@callpermit/http';
 import {
   openStoreOption,
@@ -164,18 +165,28 @@ export function serveCommand(io: CliIo): Command {
             ? `dev-${randomBytes(16).toString('hex')}`
             : undefined;
         const logger = createLogger(config.logLevel);
-        const app = createApp(new Engine(store, { policy }), {
+        // The change feed is on: facts commit with their changes, and the feed's loops run beside the routes.
+        const engine = new Engine(store, { policy, changeFeed: true });
+        const metrics = new Metrics({ processMetrics: true });
+        const app = createApp(engine, {
           ...config,
           ...(devToken === undefined ? {} : { apiTokens: [{ token: devToken }] }),
           insecure: options.insecureDev === true,
           logger,
-          metrics: new Metrics({ processMetrics: true }),
+          metrics,
         });
         if (missing.length > 0)
           logger.warn(
             `--insecure-dev, for development only: no ${missing.join(' and ')}` +
               (devToken === undefined ? '' : ' (callers use the token printed for this run)'),
           );
+        const feed = await startFeedRunner({
+          engine,
+          subscriptions: store.subscriptions,
+          fileSubscriptions: config.fileSubscriptions,
+          metrics,
+          log: logger,
+        });
         const server = await listen(app, { host: options.host, port });
         io.stdout(`callpermit: listening on ${server.url} (store: ${store.location})`);
         if (loaded !== undefined) {
@@ -196,7 +207,7 @@ export function serveCommand(io: CliIo): Command {
             io.stdout(line);
         const signal = await stopSignal();
         logger.info({ signal }, 'shutting down: finishing requests in flight');
-        await server.close();
+        await Promise.all([server.close(), feed.stop()]);
       } finally {
         await store.close();
       }

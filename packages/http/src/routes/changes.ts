@@ -14,7 +14,7 @@ import { changeOnWire } from '../feed/wire.js';
 export const MAX_WAIT_SECONDS = 60;
 export const MAX_PAGE = 1000;
 export const DEFAULT_PAGE = 100;
-/** How often an idle event stream says it is alive (a comment line), so proxies keep it open. */
+/** How often an idle event stream says it is alive (a comment line), so proxies keep it open: the default. */
 export const HEARTBEAT_MS = 15_000;
 
 /**
@@ -43,18 +43,18 @@ export function readableBusinesses(
   return scope === undefined ? undefined : [...scope];
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+/** Waits `ms`, or less when `signal` aborts (the client went away, the stream closed). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
+}
 
 export interface ChangesQuery {
   readonly after?: number | undefined;
@@ -121,7 +121,7 @@ export function changeStream(
         quietSince = Date.now();
       }
       if (page.length === DEFAULT_PAGE) continue;
-      if (Date.now() - quietSince >= HEARTBEAT_MS) {
+      if (Date.now() - quietSince >= parts.feedHeartbeatMs) {
         await stream.write(': heartbeat\n\n');
         quietSince = Date.now();
       }

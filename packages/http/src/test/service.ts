@@ -2,10 +2,11 @@
 // needs: signed webhook deliveries and authenticated API calls.
 import { webhookSignature } from '@callpermit/cloud-api';
 import { Engine, type Instant, MemoryFactStore, type PolicyBook } from '@callpermit/core';
-import { openStore, type SqlStore } from '@callpermit/store';
+import { MemorySubscriptions, openStore, type SqlStore, type SubscriptionStore } from '@callpermit/store';
 import { type Logger, pino } from 'pino';
 import { type AppOptions, createApp } from '../app.js';
 import { parseApiTokens } from '../config.js';
+import { type FeedRunner, type FeedRunnerOptions, startFeedRunner } from '../feed/runner.js';
 import { type Listening, listen } from '../listen.js';
 import { Metrics } from '../metrics.js';
 
@@ -25,6 +26,9 @@ export interface TestService {
   readonly store: SqlStore | undefined;
   readonly metrics: Metrics;
   readonly server: Listening;
+  /** The change feed's subscriptions, and its loops when the test asked for `feed`. */
+  readonly subscriptions: SubscriptionStore;
+  readonly feed: FeedRunner | undefined;
   /** A request with the unlimited token (unless `headers` names another authorization). */
   call(path: string, init?: RequestInit): Promise<Response>;
   /** Delivers a webhook body signed with `secret`. */
@@ -37,21 +41,34 @@ export interface TestServiceOptions extends Omit<AppOptions, 'logger' | 'metrics
   readonly store?: 'memory' | 'pglite' | SqlStore;
   readonly policy?: PolicyBook;
   readonly logger?: Logger;
+  /** The change feed on, with its loops (materialiser, deliverer) running as `serve` runs them. */
+  readonly feed?: Omit<FeedRunnerOptions, 'engine' | 'subscriptions' | 'metrics' | 'log'>;
 }
 
 export async function startService(options: TestServiceOptions = {}): Promise<TestService> {
   const given = options.store ?? 'pglite';
   const store =
     given === 'memory' ? undefined : given === 'pglite' ? await openStore({ dataDir: 'memory://' }) : given;
-  const engine = new Engine(store ?? new MemoryFactStore(), options.policy ? { policy: options.policy } : {});
+  const engine = new Engine(store ?? new MemoryFactStore(), {
+    ...(options.policy ? { policy: options.policy } : {}),
+    changeFeed: options.feed !== undefined,
+  });
   const metrics = new Metrics();
-  const { store: _store, policy: _policy, ...appOptions } = options;
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const subscriptions =
+    options.subscriptions ?? store?.subscriptions ?? new MemorySubscriptions(engine.store);
+  const { store: _store, policy: _policy, feed: feedOptions, ...appOptions } = options;
+  const feed =
+    feedOptions === undefined
+      ? undefined
+      : await startFeedRunner({ ...feedOptions, engine, subscriptions, metrics, log: logger });
   const app = createApp(engine, {
     appSecrets: [SECRET],
     verifyToken: VERIFY_TOKEN,
     apiTokens: parseApiTokens(`${TOKEN},${SCOPED_TOKEN}:109876543210987|102938475610293`),
     ...appOptions,
-    logger: options.logger ?? pino({ level: 'silent' }),
+    subscriptions,
+    logger,
     metrics,
   });
   const server = await listen(app, { port: 0 });
@@ -61,6 +78,8 @@ export async function startService(options: TestServiceOptions = {}): Promise<Te
     store,
     metrics,
     server,
+    subscriptions,
+    feed,
     call: (path, init = {}) => {
       const headers = new Headers(init.headers);
       if (!headers.has('authorization')) headers.set('authorization', `Bearer ${TOKEN}`);
@@ -76,7 +95,7 @@ export async function startService(options: TestServiceOptions = {}): Promise<Te
         body,
       }),
     close: async () => {
-      await server.close(1000);
+      await Promise.all([server.close(1000), feed?.stop()]);
       if (given !== 'memory' && typeof given === 'string') await store?.close();
     },
   };
