@@ -65,6 +65,11 @@ describe('operators', () => {
         '/readyz',
         '/metrics',
         '/v1/captures',
+        '/v1/changes',
+        '/v1/changes/stream',
+        '/v1/subscriptions',
+        '/v1/subscriptions/{id}',
+        '/v1/subscriptions/{id}/resume',
         '/v1/{phone_number_id}/call_permissions',
         '/v1/{phone_number_id}/call_permissions/requests',
         '/v1/{phone_number_id}/messages',
@@ -83,6 +88,13 @@ describe('operators', () => {
         expect(paths, path).toContain(path);
       expect(Object.keys(doc.paths['/webhook'])).toEqual(expect.arrayContaining(['get', 'post']));
       expect(Object.keys(doc.paths['/{node_id}/{edge}'])).toEqual(['get', 'post', 'delete']);
+      expect(Object.keys(doc.paths['/v1/subscriptions'])).toEqual(['post', 'get']);
+      expect(Object.keys(doc.paths['/v1/subscriptions/{id}'])).toEqual(['delete']);
+      expect(Object.keys(doc.paths['/v1/changes/stream'].get.responses['200'].content)).toEqual([
+        'text/event-stream',
+      ]);
+      expect(doc.components.schemas.Change).toBeDefined();
+      expect(doc.components.schemas.Subscription).toBeDefined();
       expect(doc.components.schemas.CallPermissions).toBeDefined();
       expect(doc.components.schemas.GraphError).toBeDefined();
     } finally {
