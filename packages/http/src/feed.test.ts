@@ -25,8 +25,9 @@ import {
   SCOPED_TOKEN,
   startService,
   type TestService,
+  TOKEN,
 } from './test/service.js';
-import { Subscriber, type WireChange } from './test/subscriber.js';
+import { listedFeed, Subscriber, type WireChange } from './test/subscriber.js';
 
 const SUB_SECRET = 'subscriber-secret-0123';
 /** Quick retries, so a subscriber failing three times costs a test well under a second of backoff. */
@@ -45,20 +46,8 @@ function documentedVerifier(): (secret: string, header: string, rawBody: string)
   return (secret, header, rawBody) => fn(createHmac, timingSafeEqual, secret, header, rawBody) as boolean;
 }
 
-/** The whole feed as `GET /v1/changes` lists it, paging on `next`. */
-async function feedOf(service: TestService, token?: string): Promise<WireChange[]> {
-  const all: WireChange[] = [];
-  for (let after = 0; ; ) {
-    const page = await bodyOf(
-      await service.call(`/v1/changes?after=${after}&limit=1000`, {
-        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-      }),
-    );
-    all.push(...page.data);
-    if (page.data.length === 0) return all;
-    after = page.next;
-  }
-}
+/** The whole feed as `GET /v1/changes` lists it (to the unlimited token unless another is named). */
+const feedOf = (service: TestService, token = TOKEN) => listedFeed(service.url, token);
 
 /** A grant by the user (a reply) that expires `inSeconds` from now: granted now, expired by time alone. */
 function shortGrant(id: string, user: string, inSeconds: number): string {

@@ -9,7 +9,7 @@ import { payloadOf, reply, userText } from '@callpermit/testing/wire';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ServeProcess, startServe } from './test/serveProcess.js';
 import { nowSeconds, SECRET, TOKEN } from './test/service.js';
-import { Subscriber, type WireChange } from './test/subscriber.js';
+import { listedFeed, Subscriber, type WireChange } from './test/subscriber.js';
 
 const SUB_SECRET = 'subscriber-secret-0123';
 
@@ -20,18 +20,7 @@ const deliver = (instance: ServeProcess, body: string) =>
     body,
   });
 
-async function feedOf(instance: ServeProcess): Promise<WireChange[]> {
-  const all: WireChange[] = [];
-  for (let after = 0; ; ) {
-    const response = await fetch(`${instance.url}/v1/changes?after=${after}&limit=1000`, {
-      headers: { authorization: `Bearer ${TOKEN}` },
-    });
-    const page = (await response.json()) as { data: WireChange[]; next: number };
-    if (page.data.length === 0) return all;
-    all.push(...page.data);
-    after = page.next;
-  }
-}
+const feedOf = (instance: ServeProcess) => listedFeed(instance.url, TOKEN);
 
 /** The feed once `done` holds of it (polling, bounded). */
 async function feedWhen(

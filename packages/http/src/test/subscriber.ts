@@ -1,5 +1,6 @@
 // A webhook subscriber on loopback for the change feed's tests: it records every delivery (raw body and
-// signature header), answers 500 to the first `failFirst` ones, and says when it holds a given sequence number.
+// signature header), answers 500 to the first `failFirst` ones, and says when it holds a given sequence number;
+// and the feed as `GET /v1/changes` lists it, to compare with what the subscriber received.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -13,6 +14,20 @@ export interface Delivery {
 
 // biome-ignore lint/suspicious/noExplicitAny: a change as the wire carries it, read field by field.
 export type WireChange = Record<string, any> & { seq: number; id: string };
+
+/** The whole feed as `GET /v1/changes` lists it to `token`, paging on `next`: what subscribers are held to. */
+export async function listedFeed(baseUrl: string, token: string): Promise<WireChange[]> {
+  const all: WireChange[] = [];
+  for (let after = 0; ; ) {
+    const response = await fetch(`${baseUrl}/v1/changes?after=${after}&limit=1000`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const page = (await response.json()) as { data: WireChange[]; next: number };
+    if (page.data.length === 0) return all;
+    all.push(...page.data);
+    after = page.next;
+  }
+}
 
 export class Subscriber {
   readonly deliveries: Delivery[] = [];
