@@ -299,6 +299,32 @@ describe('the change feed over HTTP', () => {
       await service.call('/v1/subscriptions/crm-retries', { method: 'DELETE' });
     });
 
+    it('a slow subscriber holds back no other one', async () => {
+      subscriber = await Subscriber.start();
+      const slow = await Subscriber.start();
+      slow.delayMs = 4000;
+      try {
+        for (const [id, to] of [
+          ['slow', slow],
+          ['quick', subscriber],
+        ] as const)
+          await postJson(service, '/v1/subscriptions', { id, url: to.url, secret: SUB_SECRET });
+        await service.deliver(payloadOf(userText('wamid.SLOW1', nowSeconds(), '447700944409')));
+        await slow.waitFor((await feedOf(service)).at(-1)?.seq as number);
+        // The slow one holds its first delivery; meanwhile another change reaches the quick one.
+        await service.deliver(payloadOf(userText('wamid.SLOW2', nowSeconds(), '447700944410')));
+        const last = (await feedOf(service)).at(-1)?.seq as number;
+        await subscriber.waitFor(last);
+        expect(slow.answered).toBe(0);
+        await slow.waitFor(last, 30_000);
+        expect(slow.accepted()).toEqual(subscriber.accepted());
+      } finally {
+        await service.call('/v1/subscriptions/slow', { method: 'DELETE' });
+        await service.call('/v1/subscriptions/quick', { method: 'DELETE' });
+        await slow.close();
+      }
+    });
+
     it('a subscription keeps only the kinds it asked for', async () => {
       subscriber = await Subscriber.start();
       const made = await bodyOf(

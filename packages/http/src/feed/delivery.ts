@@ -3,7 +3,8 @@
 // instances deliver each change once between them; its cursor moves only once the subscriber answered 2xx
 // (at-least-once: a delivery whose answer is lost is sent again). A failure is retried with exponential
 // backoff and jitter; a subscription failing for `giveUpSeconds` (24 h) is paused until resumed. Changes go
-// out in global order, one delivery at a time per subscription, so every pair's changes arrive in order.
+// out in global order, one delivery at a time per subscription (deliveries to different subscriptions go out
+// side by side), so every pair's changes arrive in order.
 import type { FactStore, StoredChange } from '@callpermit/core';
 import type { Subscription, SubscriptionStore } from '@callpermit/store';
 import type { Logger } from 'pino';
@@ -26,7 +27,7 @@ export interface DeliveryPolicy {
   readonly maxBackoffSeconds: number;
   /** A subscription that keeps failing this long is paused (seconds). */
   readonly giveUpSeconds: number;
-  /** Deliveries one round makes at most, so a round (and a shutdown waiting for it) stays short. */
+  /** Deliveries in flight at once at most (each to another subscription). */
   readonly roundLimit: number;
 }
 
@@ -66,32 +67,44 @@ export function backoffSeconds(policy: DeliveryPolicy, failures: number, random:
 
 export class Deliverer {
   private readonly policy: DeliveryPolicy;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly parts: DelivererParts) {
     this.policy = { ...DEFAULT_DELIVERY_POLICY, ...parts.policy };
   }
 
-  /** Serves every subscription due now, once each (a delivery, or a look that found nothing); how many it served. */
+  /**
+   * Starts a delivery to every subscription due now that no one is delivering to (up to `roundLimit` in
+   * flight), and returns how many it started without waiting for them: a slow subscriber holds back no other
+   * one, nor the next round. `settle` waits for them.
+   */
   async round(): Promise<number> {
-    let served = 0;
-    const seen = new Set<string>();
-    while (served < this.policy.roundLimit) {
+    let started = 0;
+    while (this.inFlight.size < this.policy.roundLimit) {
       const sub = await this.parts.subscriptions.claim(
         this.parts.owner,
         this.parts.now(),
         this.policy.leaseSeconds,
       );
       if (sub === undefined) break;
-      if (seen.has(sub.id)) {
-        // Served already this round (it had more to send): hand it back for the next round.
-        await this.parts.subscriptions.advance(sub.id, this.parts.owner, sub.cursor, 0, this.parts.now());
-        break;
-      }
-      seen.add(sub.id);
-      await this.serve(sub);
-      served++;
+      started++;
+      const serving: Promise<void> = this.serve(sub)
+        .catch((error: Error) =>
+          // Its lease runs out and a later claim tries again (the database away for a moment).
+          this.parts.log.error(
+            { subscription: sub.id, err: { name: error.name, message: error.message } },
+            'webhook delivery step failed',
+          ),
+        )
+        .finally(() => this.inFlight.delete(serving));
+      this.inFlight.add(serving);
     }
-    return served;
+    return started;
+  }
+
+  /** Resolves when every delivery started so far has ended (its cursor moved or its failure recorded). */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
 
   private async serve(sub: Subscription): Promise<void> {

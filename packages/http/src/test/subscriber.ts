@@ -10,6 +10,8 @@ export interface Delivery {
   readonly subscription: string | undefined;
   /** What the subscriber answered. */
   readonly status: number;
+  /** When it arrived (Date.now()). */
+  readonly receivedAt: number;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a change as the wire carries it, read field by field.
@@ -39,6 +41,11 @@ export class Subscriber {
     public failFirst: number,
   ) {}
 
+  /** How long it takes to answer (milliseconds): a slow subscriber. */
+  delayMs = 0;
+  /** Deliveries answered so far (a slow subscriber has some received and not yet answered). */
+  answered = 0;
+
   static async start(failFirst = 0): Promise<Subscriber> {
     let self: Subscriber | undefined;
     const server = createServer((req, res) => {
@@ -53,8 +60,12 @@ export class Subscriber {
           signature: req.headers['x-callpermit-signature'] as string | undefined,
           subscription: req.headers['x-callpermit-subscription'] as string | undefined,
           status,
+          receivedAt: Date.now(),
         });
-        res.writeHead(status).end();
+        setTimeout(() => {
+          res.writeHead(status).end();
+          sub.answered++;
+        }, sub.delayMs);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
