@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Engine, type Fact } from '@callpermit/core';
-import { openStore, type SqlStore } from '@callpermit/store';
+import { Engine, type Fact, MemoryFactStore } from '@callpermit/core';
+import { MemorySubscriptions, openStore, type SqlStore } from '@callpermit/store';
 import { describeWithPostgres } from '@callpermit/testing';
 import { BUSINESS, payloadOf, reply, userText } from '@callpermit/testing/wire';
 import { pino } from 'pino';
@@ -409,6 +409,44 @@ describe('a subscription that keeps failing', () => {
     let attempts = 0;
     while (elapsed < p.giveUpSeconds) elapsed += backoffSeconds(p, ++attempts, 0.5);
     expect(attempts).toBeGreaterThan(20);
+  });
+});
+
+describe('a backlog', () => {
+  it('is sent batch after batch without waiting for the next round', async () => {
+    const store = new MemoryFactStore();
+    const engine = new Engine(store, { changeFeed: true });
+    const source = { kind: 'test', ref: 'backlog' } as const;
+    const at = nowSeconds();
+    await engine.ingest(
+      Array.from({ length: 60 }, (_, i): Fact => {
+        const pair = { business: BUSINESS, user: `4477009460${String(i).padStart(2, '0')}` };
+        return { type: 'UserMessaged', pair, at, key: `backlog:${i}`, source, messageId: `wamid.B${i}` };
+      }),
+    );
+    const changes = await store.readChanges(0, 10_000);
+    expect(changes.length).toBeGreaterThanOrEqual(60);
+    const subscriber = await Subscriber.start();
+    // One round at start and the next a minute later: only sending on after a batch drains it now.
+    const runner = await startFeedRunner({
+      engine,
+      subscriptions: new MemorySubscriptions(store),
+      fileSubscriptions: [
+        { id: 'late', url: subscriber.url, secret: SUB_SECRET, businesses: null, kinds: null, after: 0 },
+      ],
+      metrics: new Metrics(),
+      log: pino({ level: 'silent' }),
+      materialiseEveryMs: 60_000,
+      deliverEveryMs: 60_000,
+      delivery: { batch: 7 },
+    });
+    try {
+      await subscriber.waitFor(changes.at(-1)?.seq as number, 10_000);
+      expect(subscriber.accepted().map((c) => c.seq)).toEqual(changes.map((c) => c.seq));
+    } finally {
+      await runner.stop();
+      await subscriber.close();
+    }
   });
 });
 

@@ -68,6 +68,7 @@ export function backoffSeconds(policy: DeliveryPolicy, failures: number, random:
 export class Deliverer {
   private readonly policy: DeliveryPolicy;
   private readonly inFlight = new Set<Promise<void>>();
+  private stopped = false;
 
   constructor(private readonly parts: DelivererParts) {
     this.policy = { ...DEFAULT_DELIVERY_POLICY, ...parts.policy };
@@ -76,11 +77,11 @@ export class Deliverer {
   /**
    * Starts a delivery to every subscription due now that no one is delivering to (up to `roundLimit` in
    * flight), and returns how many it started without waiting for them: a slow subscriber holds back no other
-   * one, nor the next round. `settle` waits for them.
+   * one, nor the next round. `stop` waits for them.
    */
   async round(): Promise<number> {
     let started = 0;
-    while (this.inFlight.size < this.policy.roundLimit) {
+    while (!this.stopped && this.inFlight.size < this.policy.roundLimit) {
       const sub = await this.parts.subscriptions.claim(
         this.parts.owner,
         this.parts.now(),
@@ -89,6 +90,8 @@ export class Deliverer {
       if (sub === undefined) break;
       started++;
       const serving: Promise<void> = this.serve(sub)
+        // A backlog is sent batch after batch, not one batch per round.
+        .then((more) => (more && !this.stopped ? this.round().then(() => {}) : undefined))
         .catch((error: Error) =>
           // Its lease runs out and a later claim tries again (the database away for a moment).
           this.parts.log.error(
@@ -102,12 +105,14 @@ export class Deliverer {
     return started;
   }
 
-  /** Resolves when every delivery started so far has ended (its cursor moved or its failure recorded). */
-  async settle(): Promise<void> {
+  /** Starts no more deliveries, and resolves when those in flight have ended (cursor moved or failure recorded). */
+  async stop(): Promise<void> {
+    this.stopped = true;
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
 
-  private async serve(sub: Subscription): Promise<void> {
+  /** One delivery (or a look that found nothing to send); whether the subscription has more to send now. */
+  private async serve(sub: Subscription): Promise<boolean> {
     const { subscriptions, owner } = this.parts;
     const read = await this.parts.store.readChanges(
       sub.cursor,
@@ -121,15 +126,15 @@ export class Deliverer {
     const kinds = sub.kinds === null ? undefined : new Set(sub.kinds);
     const changes = kinds === undefined ? read : read.filter((c) => kinds.has(c.kind));
     if (changes.length === 0) {
-      await subscriptions.advance(sub.id, owner, last, 0, next);
-      return;
+      const advanced = await subscriptions.advance(sub.id, owner, last, 0, next);
+      return more && advanced;
     }
     const failure = await this.post(sub, changes);
     if (failure === undefined) {
       this.parts.metrics.deliveries.inc({ result: 'delivered' });
       this.parts.metrics.changesDelivered.inc(changes.length);
-      await subscriptions.advance(sub.id, owner, last, changes.length, next);
-      return;
+      const advanced = await subscriptions.advance(sub.id, owner, last, changes.length, next);
+      return more && advanced;
     }
     const failures = sub.failures + 1;
     const failingSince = sub.failingSince ?? now;
@@ -146,6 +151,7 @@ export class Deliverer {
       lastError: failure,
       pause,
     });
+    return false;
   }
 
   /** POSTs the changes, signed; undefined when the subscriber took them (2xx), else why not. */

@@ -108,7 +108,7 @@ export async function startFeedRunner(options: FeedRunnerOptions): Promise<FeedR
     owner,
     stop: async () => {
       await Promise.all(loops.map((l) => l.stop()));
-      await deliverer.settle();
+      await deliverer.stop();
     },
   };
 }
