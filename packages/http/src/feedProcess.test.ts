@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { webhookSignature } from '@callpermit/cloud-api';
 import { payloadOf, reply, userText } from '@callpermit/testing/wire';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ServeProcess, startServe } from './test/serveProcess.js';
+import { refusedServe, type ServeProcess, startServe } from './test/serveProcess.js';
 import { nowSeconds, SECRET, TOKEN } from './test/service.js';
 import { listedFeed, Subscriber, type WireChange } from './test/subscriber.js';
 
@@ -113,5 +113,23 @@ describe('serve delivers the change feed to webhook subscribers', () => {
     ]);
     expect(await serve.stop()).toBe(0);
     serve = undefined;
+  });
+});
+
+describe('serve refuses to start', () => {
+  it('with a subscriptions file it cannot use, naming the entry, the field and why', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'callpermit-feed-')), 'subscriptions.json');
+    writeFileSync(file, JSON.stringify([{ id: 'crm', url: 'http://127.0.0.1:9/h', secret: 'short' }]));
+    const { code, output } = await refusedServe(['--db', 'memory://'], {
+      ...process.env,
+      CALLPERMIT_APP_SECRET: SECRET,
+      CALLPERMIT_API_TOKENS: TOKEN,
+      CALLPERMIT_DATABASE_URL: '',
+      CALLPERMIT_SUBSCRIPTIONS_FILE: file,
+    });
+    expect(code).toBe(1);
+    expect(output).toMatch(
+      /^callpermit: CALLPERMIT_SUBSCRIPTIONS_FILE \S+subscriptions\.json: entry 1: field secret: /,
+    );
   });
 });
