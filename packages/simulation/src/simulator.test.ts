@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario, ScenarioError } from './scenario/read.js';
 import { simulate } from './simulator.js';
 
-const run = async (text: string, policy = defaultPolicyBook) => simulate(parseScenario(text, 's.yaml'), { policy });
+const run = async (text: string, policy = defaultPolicyBook) =>
+  simulate(parseScenario(text, 's.yaml'), { policy });
 
 describe('the simulator', () => {
   it("turns user and Meta steps into Meta's wire bodies, and business steps into the guard's decisions and Graph exchanges", async () => {
