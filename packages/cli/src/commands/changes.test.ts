@@ -3,7 +3,7 @@ import type { PairChange } from '@callpermit/core';
 import { T0 } from '@callpermit/testing';
 import { describe, expect, it } from 'vitest';
 import { captureFile, cli, tempDir } from '../test/harness.js';
-import { BUSINESS, reply, sendFreeForm, status, syntheticHistory, USER, userText } from '../test/wire.js';
+import { BUSINESS, requested, syntheticHistory, USER } from '../test/wire.js';
 
 const WEEK = 604_800;
 const DAY = 86_400;
@@ -20,19 +20,13 @@ async function changes(args: string[]): Promise<PairChange[]> {
 }
 
 /** A free-form request in the window, delivered and granted for a week at T0+100. */
-const granted = [
-  userText('wamid.IN1', T0),
-  sendFreeForm('wamid.REQ1', T0 + 10),
-  status('wamid.REQ1', 'sent', T0 + 11),
-  status('wamid.REQ1', 'delivered', T0 + 12),
-  reply('wamid.REP1', T0 + 100, {
-    response: 'accept',
-    context: 'wamid.REQ1',
-    permanent: false,
-    expiration: T0 + 100 + WEEK,
-    source: 'user_action',
-  }),
-];
+const granted = requested({
+  response: 'accept',
+  context: 'wamid.REQ1',
+  permanent: false,
+  expiration: T0 + 100 + WEEK,
+  source: 'user_action',
+});
 
 describe('callpermit changes --from: the changes of a history', () => {
   const file = captureFile(granted);
