@@ -1,5 +1,6 @@
 import type { Benchmark } from './benchmark.js';
 import { appendEmmett } from './benchmarks/appendEmmett.js';
+import { changesFeed, changesFeedMaterialise } from './benchmarks/changesFeed.js';
 import { coreFold } from './benchmarks/coreFold.js';
 import { coreStep } from './benchmarks/coreStep.js';
 import { httpGuard, httpQuery, httpWebhookPglite, httpWebhookPostgres } from './benchmarks/httpService.js';
@@ -12,7 +13,8 @@ import { replayMemory, replayMemoryHeap } from './benchmarks/replayMemory.js';
  * Every benchmark, in run order. Explicit on purpose: adding one is adding a line here.
  * The storage work adds replay.pglite, replay.postgres, append.emmett and query.p99; the embedding boundary
  * (issue 17) adds replay.again.pglite and replay.again.postgres; the HTTP service adds http.webhook.pglite,
- * http.webhook.postgres, http.query and http.guard; issue 16 adds core.step (whether immer earns a place in the fold).
+ * http.webhook.postgres, http.query and http.guard; issue 16 adds core.step (whether immer earns a place in the fold);
+ * the change feed (issue 13) adds changes.feed and changes.feed.materialise.
  */
 export const benchmarks: readonly Benchmark[] = [
   coreFold,
@@ -29,4 +31,6 @@ export const benchmarks: readonly Benchmark[] = [
   httpWebhookPostgres,
   httpQuery,
   httpGuard,
+  changesFeed,
+  changesFeedMaterialise,
 ];

@@ -1,12 +1,5 @@
 import { Translator } from '@callpermit/cloud-api';
-import {
-  Engine,
-  type Fact,
-  isBusinessFact,
-  MemoryFactStore,
-  type Pair,
-  type PolicyBook,
-} from '@callpermit/core';
+import { Engine, type Fact, isBusinessFact, MemoryFactStore, type PolicyBook } from '@callpermit/core';
 import { conflictReason, storePolicy } from '@callpermit/service';
 import type { SqlStore } from '@callpermit/store';
 import { describeRejection, type TranslatedLine, translateCaptures } from './capture.js';
@@ -19,21 +12,31 @@ export interface History {
   close(): Promise<void>;
 }
 
-function concerns(fact: Fact, pair: Pair): boolean {
-  return isBusinessFact(fact)
-    ? fact.business === pair.business
-    : fact.pair.business === pair.business && fact.pair.user === pair.user;
+/** Which pairs of a history a command reads: one pair, one business's pairs, one user's, or all (nothing set). */
+export interface Selection {
+  readonly business?: string | undefined;
+  readonly user?: string | undefined;
+}
+
+/** Whether `fact` belongs to the selected pairs' history: their facts, and their businesses' facts. */
+export function concerns(fact: Fact, selection: Selection): boolean {
+  const { business, user } = selection;
+  if (isBusinessFact(fact)) return business === undefined || fact.business === business;
+  return (
+    (business === undefined || fact.pair.business === business) &&
+    (user === undefined || fact.pair.user === user)
+  );
 }
 
 /**
- * Folds a capture file in memory, keeping only the facts of one pair (and its business), so memory follows
- * the pair's history, not the file's. Bad lines go to `report`; with `strict` any bad line fails the command.
+ * Folds a capture file in memory, keeping only the facts of the selected pairs (e.g. one pair and its
+ * business), so memory follows their history, not the file's. Bad lines go to `report`; with `strict` any bad line fails the command.
  * `onLine` sees every line with the templates the translator knows by then (the timeline reads refused
  * Graph calls from them).
  */
 export async function historyFromCapture(
   file: string,
-  pair: Pair,
+  pair: Selection,
   policy: PolicyBook,
   strict: boolean,
   report: (line: string) => void,

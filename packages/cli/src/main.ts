@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { changesCommand } from './commands/changes.js';
 import { compareCommand } from './commands/compare.js';
 import { exploreCommand } from './commands/explore.js';
 import { type CliIo, processIo } from './commands/query.js';
@@ -25,6 +26,7 @@ export function program(io: CliIo): Command {
     rebuildCommand(io),
     simulateCommand(io),
     timelineCommand(io),
+    changesCommand(io),
     compareCommand(io),
     exploreCommand(io),
     serveCommand(io),

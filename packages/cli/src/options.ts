@@ -5,11 +5,16 @@ import { CliFailure } from './failure.js';
 
 /** `--at`: ISO-8601 or Unix seconds; the only clock read of a query happens here, when it is absent. */
 export function instantOption(text: string | undefined, now: () => Instant): Instant {
-  if (text === undefined) return now();
+  return timeOption(text, '--at') ?? now();
+}
+
+/** A time option (`--since`, `--until`…): ISO-8601 or Unix seconds; undefined when not given. */
+export function timeOption(text: string | undefined, flag: string): Instant | undefined {
+  if (text === undefined) return undefined;
   try {
     return parseInstant(/^\d+(\.\d+)?$/.test(text) ? Number(text) : text);
   } catch (error) {
-    throw new CliFailure(`--at ${JSON.stringify(text)}: ${(error as Error).message}`);
+    throw new CliFailure(`${flag} ${JSON.stringify(text)}: ${(error as Error).message}`);
   }
 }
 

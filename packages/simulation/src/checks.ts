@@ -1,8 +1,15 @@
 // Expectations checked against what the engine answered after a step: each one passed or failed, with
 // the expected and the actual value side by side.
 import { isoInstant } from '@callpermit/cloud-api';
-import { durationSeconds, type Instant, type LimitView, type Notice } from '@callpermit/core';
-import type { Expectation, NoticeName } from './scenario/schema.js';
+import {
+  durationSeconds,
+  type Instant,
+  type LimitView,
+  type Notice,
+  type PairChange,
+} from '@callpermit/core';
+import { requestName } from './names.js';
+import type { ChangeExpectation, Expectation, NoticeName } from './scenario/schema.js';
 import { parseDuration, resolveTime } from './scenario/time.js';
 import type { BusinessAction, Snapshot } from './simulator.js';
 
@@ -44,6 +51,71 @@ function usageOf(limits: readonly LimitView[], period: string): string {
   const seconds = parseDuration(period);
   const limit = limits.find((l) => durationSeconds(l.time_period) === seconds);
   return limit === undefined ? `no ${period} limit` : String(limit.current_usage);
+}
+
+/** The keys a change expectation may give beside its kind, in the order they are shown. */
+const CHANGE_KEYS = ['at', 'request', 'expires', 'until', 'via', 'by'] as const;
+type ChangeKey = (typeof CHANGE_KEYS)[number];
+const INSTANT_KEYS: ReadonlySet<ChangeKey> = new Set(['at', 'expires', 'until']);
+
+/** What an actual change carries under each key an expectation may give. */
+function changeValue(c: PairChange, key: ChangeKey): unknown {
+  const data = c.data as unknown as Record<string, unknown>;
+  switch (key) {
+    case 'at':
+      return c.at;
+    case 'request':
+      return c.kind === 'change.retracted' || c.subject === undefined ? undefined : requestName(c.subject);
+    case 'expires':
+      return data.expires_at;
+    default:
+      return data[key];
+  }
+}
+
+const showValue = (key: ChangeKey, value: unknown) =>
+  value !== undefined && INSTANT_KEYS.has(key) ? isoInstant(value as Instant) : show(value);
+
+/**
+ * The `changes` expectation: the list the feed told during the step against the list expected. Each change is
+ * shown as the expected item at its place names it: its kind, and each other key that item gives, so the two
+ * read side by side (`permission.granted at 2026-01-05T09:10:00Z via request`); a change beyond the expected
+ * list shows its kind alone.
+ */
+function checkChanges(
+  expected: readonly ChangeExpectation[],
+  actual: readonly PairChange[],
+  start: Instant,
+): Check {
+  const want: string[] = [];
+  for (const [i, item] of expected.entries()) {
+    if (typeof item === 'string') {
+      want.push(item);
+      continue;
+    }
+    const parts: string[] = [item.kind];
+    for (const key of CHANGE_KEYS) {
+      const given = item[key];
+      if (given === undefined) continue;
+      let value: unknown = given;
+      if (INSTANT_KEYS.has(key)) {
+        const at = time(given as string | number, start);
+        if (typeof at === 'string') return problem(['changes', i, key], at);
+        value = at;
+      }
+      parts.push(`${key} ${showValue(key, value)}`);
+    }
+    want.push(parts.join(' '));
+  }
+  const got = actual.map((c, i) => {
+    const model = expected[i];
+    if (typeof model !== 'object') return c.kind;
+    const parts: string[] = [c.kind];
+    for (const key of CHANGE_KEYS)
+      if (model[key] !== undefined) parts.push(`${key} ${showValue(key, changeValue(c, key))}`);
+    return parts.join(' ');
+  });
+  return check(['changes'], want, got);
 }
 
 export function checkExpectations(
@@ -109,5 +181,10 @@ export function checkExpectations(
     );
   if (expect.unanswered_streak !== undefined)
     out.push(check(['unanswered_streak'], expect.unanswered_streak, snapshot.unansweredStreak));
+  if (expect.changes !== undefined) {
+    if (snapshot.changes === undefined)
+      out.push(problem(['changes'], 'the change feed is off in this simulation'));
+    else out.push(checkChanges(expect.changes, snapshot.changes, start));
+  }
   return out;
 }

@@ -199,7 +199,7 @@ function scenarioOf(data: ScenarioFile): Scenario {
 /** Runs the steps; a sequence the simulator cannot run (answering a refused request) reaches nothing. */
 async function run(steps: Step[], policy: PolicyBook): Promise<Simulation | undefined> {
   try {
-    return await simulate(scenarioOf({ scenario: 'explore', steps }), { policy });
+    return await simulate(scenarioOf({ scenario: 'explore', steps }), { policy, changeFeed: false });
   } catch (error) {
     if (error instanceof ScenarioError) return undefined;
     throw error;

@@ -1,7 +1,10 @@
 // The ids the simulator invents for what a scenario names: Meta's shapes (`wamid.…`, `wacid.…`), readable,
 // and distinct from any a capture could hold.
 
-export const requestId = (name: string) => `wamid.sim.request.${name}`;
+const REQUEST = 'wamid.sim.request.';
+export const requestId = (name: string) => `${REQUEST}${name}`;
+/** The scenario's name of a request id it invented (others are left as they are). */
+export const requestName = (id: string) => (id.startsWith(REQUEST) ? id.slice(REQUEST.length) : id);
 export const callId = (name: string) => `wacid.sim.call.${name}`;
 export const userMessageId = (n: number) => `wamid.sim.in.${n}`;
 export const replyId = (n: number) => `wamid.sim.reply.${n}`;

@@ -44,6 +44,7 @@ export function textReport(sim: Simulation): string {
       'requests used',
       'calls used',
       'requests / notices',
+      'changes told',
     ],
     style: { head: [], border: [], compact: true },
     wordWrap: true,
@@ -61,6 +62,7 @@ export function textReport(sim: Simulation): string {
       usage(ask),
       usage(call),
       notes(o),
+      (o.snapshot.changes ?? []).map((c) => c.kind).join('\n'),
     ]);
   }
   const lines = [`scenario: ${sim.scenario.data.scenario} (${sim.scenario.file})`, table.toString()];
@@ -93,7 +95,7 @@ export function textReport(sim: Simulation): string {
   return lines.join('\n');
 }
 
-/** The same for tools: each step's instant, decisions, Meta's GET body, requests, notices and checks. */
+/** The same for tools: each step's instant, decisions, Meta's GET body, requests, notices, changes and checks. */
 export function jsonReport(sim: Simulation): unknown {
   return {
     scenario: sim.scenario.data.scenario,
@@ -124,6 +126,7 @@ export function jsonReport(sim: Simulation): unknown {
       requests: o.snapshot.requests,
       notices: o.snapshot.notices.map((n) => ({ notice: NOTICE_NAMES[n.type], at: n.at, call_id: n.callId })),
       unanswered_streak: o.snapshot.unansweredStreak,
+      ...(o.snapshot.changes === undefined ? {} : { changes: o.snapshot.changes }),
       checks: o.checks.map((c) => ({
         field: c.field,
         expected: c.expected,

@@ -28,7 +28,9 @@ import {
   MemoryFactStore,
   type Notice,
   type Pair,
+  type PairChange,
   type PolicyBook,
+  pairStreamId,
   type Refusal,
   type RequestLifecycle,
 } from '@callpermit/core';
@@ -63,6 +65,11 @@ export interface Snapshot {
   /** Notices raised during the step (reconsider prompt, automatic revoke), oldest first. */
   readonly notices: readonly Notice[];
   readonly unansweredStreak: number;
+  /**
+   * What the change feed told of the pair during the step (docs/changes.md): the outbox rows written after the
+   * previous step's end, the changes time alone made up to this step's end materialised. Absent with the feed off.
+   */
+  readonly changes?: readonly PairChange[];
 }
 
 export interface StepOutcome {
@@ -108,6 +115,11 @@ export interface CaptureInput {
 export interface SimulateOptions {
   readonly policy: PolicyBook;
   readonly capture?: CaptureInput;
+  /**
+   * Whether the engine keeps the change feed, so each step reports (and may expect) the changes it told
+   * (default true; `explore`, which runs thousands of scenarios and expects none, turns it off).
+   */
+  readonly changeFeed?: boolean;
 }
 
 const DEFAULT_GAP = 60;
@@ -115,7 +127,7 @@ const DEFAULT_CALL = 120;
 
 /** Runs the scenario and checks its expectations. Throws ScenarioError (with the line) for a step that cannot be run. */
 export async function simulate(scenario: Scenario, options: SimulateOptions): Promise<Simulation> {
-  const run = new Run(scenario, options.policy);
+  const run = new Run(scenario, options.policy, options.changeFeed ?? true);
   if (options.capture) await run.replayCapture(options.capture);
   await run.begin();
   for (const [index, step] of scenario.data.steps.entries()) await run.step(index, step);
@@ -148,12 +160,15 @@ class Run {
   lastStart: Instant = DEFAULT_START;
   counter = 0;
   seenNotices = new Set<string>();
+  /** The feed's sequence number of the last change reported. */
+  changeSeq = 0;
 
   constructor(
     readonly scenario: Scenario,
     readonly policy: PolicyBook,
+    changeFeed: boolean,
   ) {
-    this.engine = new Engine(new MemoryFactStore(), { policy });
+    this.engine = new Engine(new MemoryFactStore(), { policy, changeFeed });
     const data = scenario.data;
     this.pair = {
       business: String(data.business ?? DEFAULT_BUSINESS),
@@ -193,6 +208,27 @@ class Run {
     this.now = this.start;
     const state = await this.engine.state(this.pair, this.start);
     for (const n of state.notices) this.seenNotices.add(noticeKey(n));
+    // What the feed told of a capture's history before the steps is not any step's.
+    await this.toldUntil(this.start);
+  }
+
+  /**
+   * The changes of the pair the feed told since the last call, once those time alone made up to `now` are
+   * materialised (as `serve`'s timer does when `now` passes), in sequence order.
+   */
+  async toldUntil(now: Instant): Promise<PairChange[]> {
+    const out: PairChange[] = [];
+    if (!this.engine.changeFeed) return out;
+    await this.engine.materialise(now);
+    const stream = pairStreamId(this.pair);
+    for (;;) {
+      const page = await this.engine.store.readChanges(this.changeSeq, 1000, [this.pair.business]);
+      if (page.length === 0) return out;
+      for (const { seq, ...change } of page) {
+        this.changeSeq = seq;
+        if (pairStreamId(change) === stream) out.push(change);
+      }
+    }
   }
 
   async ingest(facts: readonly Fact[]): Promise<void> {
@@ -547,7 +583,8 @@ class Run {
     const state = await this.engine.state(this.pair, at);
     const notices = state.notices.filter((n) => !this.seenNotices.has(noticeKey(n)));
     for (const n of notices) this.seenNotices.add(noticeKey(n));
-    return { at, view, requests, notices, unansweredStreak: state.unansweredStreak };
+    const snapshot = { at, view, requests, notices, unansweredStreak: state.unansweredStreak };
+    return this.engine.changeFeed ? { ...snapshot, changes: await this.toldUntil(at) } : snapshot;
   }
 
   result(): Simulation {

@@ -149,12 +149,15 @@ const KNOWN_KEYS = `
 select f.key from unnest($1::text[]) as k(key)
 cross join lateral (select key from facts where facts.key = k.key limit 1) f`;
 
-// Each stream's outbox rows from its instant on (all of them for a null instant), by an index probe per stream.
+// Each stream's outbox rows from its instant on (all of them for a null instant), by an index probe per stream
+// (changes_stream_at). `offset 0` keeps the LATERAL subquery a subquery: flattened, the planner hash-joins the
+// ranges with a scan of the whole outbox, so each commit of a new pair would cost O(every change ever told).
 const CHANGES_OF = `
 select q.stream, c.data from json_to_recordset($1::json) as q(stream text, "from" double precision)
 cross join lateral (
   select data, seq from changes
-  where changes.stream = q.stream and (q."from" is null or changes.at >= q."from")
+  where changes.stream = q.stream and changes.at >= coalesce(q."from", '-infinity'::double precision)
+  offset 0
 ) c
 order by q.stream, c.seq`;
 

@@ -1,4 +1,4 @@
-import { replayCaptures } from '@callpermit/cli';
+import { type ReplayOptions, replayCaptures } from '@callpermit/cli';
 import { defaultPolicyBook } from '@callpermit/core';
 import { openSqlClient, openStore, type SqlClient, type StoreOptions } from '@callpermit/store';
 import { human, seconds } from '../benchmark.js';
@@ -72,24 +72,32 @@ export async function measureDurableReplay(
   }
 }
 
-async function timedReplay(
+/** `callpermit replay` of the capture into the store `where` names, timed (changes.feed runs it with the feed off too). */
+export async function timedReplay(
   where: StoreOptions,
   capture: CaptureFile,
   log: (message: string) => void,
   limitSeconds: number,
   label: string,
-): Promise<{ lines: number; replaySeconds: number }> {
+  options: ReplayOptions = {},
+): Promise<{ lines: number; replaySeconds: number; facts: number; changes: number }> {
   const store = await openStore(where);
   try {
     const overdue = deadline(`the replay into ${label}`, limitSeconds);
     let lines = 0;
     const start = process.hrtime.bigint();
-    const counts = await replayCaptures(store, [capture.path], defaultPolicyBook, () => {
-      if (++lines % PROGRESS_LINES !== 0) return;
-      overdue();
-      const elapsed = seconds(start);
-      log(`  ${lines} lines in ${elapsed.toFixed(1)} s (${human(lines / elapsed)} lines/s)`);
-    });
+    const counts = await replayCaptures(
+      store,
+      [capture.path],
+      defaultPolicyBook,
+      () => {
+        if (++lines % PROGRESS_LINES !== 0) return;
+        overdue();
+        const elapsed = seconds(start);
+        log(`  ${lines} lines in ${elapsed.toFixed(1)} s (${human(lines / elapsed)} lines/s)`);
+      },
+      options,
+    );
     const replaySeconds = seconds(start);
     log(
       `  replayed ${counts.lines} lines: ${counts.applied} applied, ${counts.duplicates} duplicates, ` +
@@ -97,7 +105,7 @@ async function timedReplay(
     );
     if (counts.lines !== capture.lines)
       throw new Error(`the replay read ${counts.lines} lines of ${capture.lines}`);
-    return { lines: counts.lines, replaySeconds };
+    return { lines: counts.lines, replaySeconds, facts: counts.facts, changes: counts.changes };
   } finally {
     await store.close();
   }

@@ -9,6 +9,7 @@ import {
   createTemplate,
   getPermissions,
   reply,
+  requested,
   sendFreeForm,
   sendTemplate,
   settings,
@@ -43,18 +44,6 @@ async function requests(lines: string[], at: number) {
 
 const action = (body: Awaited<ReturnType<typeof state>>, name: string) =>
   body.actions.find((a) => a.action_name === name) as (typeof body.actions)[number];
-
-/** A free-form request inside the customer-service window, delivered, then answered. */
-function requested(answer: Parameters<typeof reply>[2] | null): string[] {
-  const lines = [
-    userText('wamid.IN1', T0),
-    sendFreeForm('wamid.REQ1', T0 + 10),
-    status('wamid.REQ1', 'sent', T0 + 11),
-    status('wamid.REQ1', 'delivered', T0 + 12),
-  ];
-  if (answer) lines.push(reply('wamid.REP1', T0 + 100, answer));
-  return lines;
-}
 
 describe('callpermit state: the six call_permission_reply scenarios (reference §4)', () => {
   it('1. a temporary approval from a request message holds for 7 days from approval', async () => {

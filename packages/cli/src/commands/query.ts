@@ -4,7 +4,7 @@ import { openStoreOption, type StoreFlags } from '@callpermit/service';
 import { DATABASE_URL_ENV, defaultDataDir } from '@callpermit/store';
 import { Command } from 'commander';
 import { CliFailure } from '../failure.js';
-import { type History, historyFromCapture, historyFromStore } from '../history.js';
+import { type History, historyFromCapture, historyFromStore, type Selection } from '../history.js';
 import { instantOption, policyOption, systemNow } from '../options.js';
 
 export interface QueryOptions extends StoreFlags {
@@ -65,10 +65,13 @@ export async function runQuery(
   }
 }
 
-/** The history the options name: a capture file (`--from`), else a store (`--db`, `--database-url`, env). */
+/**
+ * The history the options name: a capture file (`--from`, keeping the selected pairs' facts), else a store
+ * (`--db`, `--database-url`, env).
+ */
 export async function openHistory(
-  options: QueryOptions,
-  pair: Pair,
+  options: Omit<QueryOptions, 'business' | 'user' | 'at'>,
+  pair: Selection,
   io: CliIo,
   onLine?: Parameters<typeof historyFromCapture>[5],
 ): Promise<History> {

@@ -6,7 +6,7 @@ import type { SqlStore } from '@callpermit/store';
 import { buildTimeline, type RefusalMark, timelinePage } from '@callpermit/timeline';
 import { Command } from 'commander';
 import { CliFailure } from '../failure.js';
-import { instantOption } from '../options.js';
+import { timeOption } from '../options.js';
 import { type CliIo, openHistory, type QueryOptions } from './query.js';
 import { runScenarioFile } from './simulate.js';
 
@@ -76,17 +76,12 @@ async function fromHistory(options: TimelineOptions, io: CliIo): Promise<Source>
     throw new CliFailure('--business and --user are required (except with a scenario, which names its pair)');
   const pair = { business: options.business, user: options.user };
   const refusals: RefusalMark[] = [];
-  const history = await openHistory(
-    { ...options, business: pair.business, user: pair.user },
-    pair,
-    io,
-    (line, templates) => {
-      if (line.outcome.kind === 'rejected') return;
-      const refused = refusedCall(JSON.parse(line.raw), templates);
-      if (refused && refused.pair.business === pair.business && refused.pair.user === pair.user)
-        refusals.push(toMark(refused, `${line.file}:${line.lineNo}`));
-    },
-  );
+  const history = await openHistory(options, pair, io, (line, templates) => {
+    if (line.outcome.kind === 'rejected') return;
+    const refused = refusedCall(JSON.parse(line.raw), templates);
+    if (refused && refused.pair.business === pair.business && refused.pair.user === pair.user)
+      refusals.push(toMark(refused, `${line.file}:${line.lineNo}`));
+  });
   if (options.from === undefined)
     refusals.push(...(await refusalsInInbox(history.engine.store as SqlStore, pair)));
   return { ...history, pair, refusals, title: `${pair.business} / ${pair.user}` };
@@ -116,16 +111,8 @@ export function timelineCommand(io: CliIo): Command {
       const source =
         scenario !== undefined ? await fromScenario(scenario, options) : await fromHistory(options, io);
       try {
-        const bound = (text: string | undefined, name: string): Instant | undefined => {
-          if (text === undefined) return undefined;
-          try {
-            return instantOption(text, io.now);
-          } catch {
-            throw new CliFailure(`--${name} ${JSON.stringify(text)}: not ISO-8601 or Unix seconds`);
-          }
-        };
-        const since = bound(options.since, 'since');
-        const until = bound(options.until, 'until');
+        const since = timeOption(options.since, '--since');
+        const until = timeOption(options.until, '--until');
         if (since !== undefined && until !== undefined && until <= since)
           throw new CliFailure('--until must be after --since');
         const model = await buildTimeline({

@@ -1,6 +1,7 @@
 // The scenario file (docs/simulation.md): a pair, a start, and steps in domain words, each optionally with
 // expectations about the state after it. One zod schema validates files and generates the JSON Schema in
 // docs/ (scenarioJsonSchema), so the two cannot drift. No transforms: values are read after validation.
+import { changeKinds } from '@callpermit/core';
 import { z } from 'zod';
 import { DURATION_PATTERN } from './time.js';
 
@@ -32,6 +33,31 @@ const usage = z.record(
   z.string().regex(new RegExp(DURATION_PATTERN)).describe('the window, as Meta names it: PT24H, P7D'),
   z.number().int().nonnegative(),
 );
+
+/** A change the feed tells (docs/changes.md): its kind alone, or its kind with what else must match. */
+const changeExpectation = z.union(
+  [
+    z.enum(changeKinds).describe('the kind of change'),
+    z
+      .strictObject({
+        kind: z.enum(changeKinds),
+        at: time.optional().describe('the instant of the change'),
+        request: name.optional().describe('the named request it concerns (request.*, permission.declined)'),
+        expires: time.optional().describe('the expiry it carries (a grant, a request)'),
+        until: time.optional().describe('until when a limit binds or the window is open'),
+        via: z
+          .enum(['request', 'profile', 'callback', 'observed'])
+          .optional()
+          .describe('how a permission was granted'),
+        by: z.enum(['user', 'automatic', 'observed']).optional().describe('who revoked a permission'),
+      })
+      .describe('a change with the values it must carry'),
+  ],
+  {
+    error: `not a change: write a kind (${changeKinds.join(', ')}) or { kind: …, at, request, expires, until, via, by }`,
+  },
+);
+export type ChangeExpectation = z.output<typeof changeExpectation>;
 
 export const expectationSchema = z
   .strictObject({
@@ -66,6 +92,12 @@ export const expectationSchema = z
       .optional()
       .describe('what WhatsApp showed the user because of this step (in order); [] for nothing'),
     unanswered_streak: z.number().int().nonnegative().optional(),
+    changes: z
+      .array(changeExpectation)
+      .optional()
+      .describe(
+        "what the change feed told of the pair during this step (after the previous step's end, up to this one's), in the feed's order; [] for nothing",
+      ),
   })
   .describe('what must hold after the step');
 
