@@ -3,14 +3,19 @@ import path from 'node:path';
 import { KeyedMutex } from '@callpermit/core';
 import type { PGlite } from '@electric-sql/pglite';
 import { pgliteParsers } from './codec.js';
+import { DEFAULT_DISK_RESERVE_MB, diskReserve } from './diskReserve.js';
 import { type SqlClient, transactionScope } from './sqlClient.js';
+import { classified, unavailableOf } from './unavailable.js';
 
 /**
  * The embedded driver: PostgreSQL compiled to WASM, one connection, its data in a directory (or `memory://`).
  * PGlite itself does not stop a second process from opening the same directory, which would corrupt it, so a
  * lock file beside the directory does.
  */
-export async function openPglite(dataDir: string): Promise<SqlClient> {
+export async function openPglite(
+  dataDir: string,
+  diskReserveMb: number = DEFAULT_DISK_RESERVE_MB,
+): Promise<SqlClient> {
   const inMemory = dataDir.startsWith('memory://');
   const release = inMemory ? () => {} : lockDataDir(dataDir);
   let db: PGlite;
@@ -20,12 +25,26 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
     db = await PGlite.create(dataDir, { parsers: pgliteParsers });
   } catch (error) {
     release();
-    throw new Error(`cannot open the embedded database at ${dataDir}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    // The WASM file system's errors carry an errno and no message.
+    const why = unavailableOf(error)?.message ?? (error as Error).message ?? String(error);
+    throw new Error(`cannot open the embedded database at ${dataDir}: ${why}`, { cause: error });
   }
-  const run = async (sql: string, params?: readonly unknown[]) =>
-    (await db.query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[];
+  // A full disk (53100, or ENOSPC from the file system) is the store's unavailability, not the query's fault;
+  // the reserve refuses writes before the disk is full enough to hang PGlite (diskReserve.ts).
+  const reserve = inMemory ? () => {} : diskReserve(path.resolve(dataDir), diskReserveMb);
+  const guarded = async (
+    query: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }>,
+    sql: string,
+    params?: readonly unknown[],
+  ) => {
+    try {
+      reserve(sql);
+      return (await query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[];
+    } catch (error) {
+      throw classified(error);
+    }
+  };
+  const run = (sql: string, params?: readonly unknown[]) => guarded((q, p) => db.query(q, p), sql, params);
   // One process per directory (the lock file): a mutex in this process excludes everyone.
   const locks = new KeyedMutex();
   const exclusive = <T>(key: string, fn: () => Promise<T>) => locks.run(key, fn);
@@ -34,17 +53,20 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
     query: (sql, params) => run(sql, params) as never,
     exclusive,
     transaction: (fn) =>
-      db.transaction((tx) =>
-        fn(
-          transactionScope(
-            'pglite',
-            async (sql, params) =>
-              (await tx.query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[],
-            0,
-            exclusive,
+      db
+        .transaction((tx) =>
+          fn(
+            transactionScope(
+              'pglite',
+              (sql, params) => guarded((q, p) => tx.query(q, p), sql, params),
+              0,
+              exclusive,
+            ),
           ),
-        ),
-      ),
+        )
+        .catch((error: unknown) => {
+          throw classified(error);
+        }),
     async close() {
       try {
         await db.close();
