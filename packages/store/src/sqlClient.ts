@@ -61,11 +61,33 @@ async function noExclusive(): Promise<never> {
   throw new Error('exclusive() is not available on this transaction: its driver passed none');
 }
 
-/** `run`, with each query started only once the previous one has finished. */
+/** SQLSTATE 25P02: a statement after a failed one in the same transaction (or savepoint). */
+const ABORTED = '25P02';
+const ROLLBACK_TO = /^rollback to savepoint /;
+
+/**
+ * `run`, with each query started only once the previous one has finished. A query sent after one that failed
+ * fails with that first error, not with PostgreSQL's "current transaction is aborted" (25P02), which would hide
+ * the reason (a read-only database, a full disk) from a caller awaiting the later query; until a rollback to a
+ * savepoint makes the transaction usable again.
+ */
 function inOrder(run: RunQuery): RunQuery {
   let previous: Promise<unknown> = Promise.resolve();
+  let failure: { error: unknown } | undefined;
   return (sql, params) => {
-    const result = previous.then(() => run(sql, params));
+    const result = previous
+      .then(() => run(sql, params))
+      .then(
+        (rows) => {
+          if (ROLLBACK_TO.test(sql)) failure = undefined;
+          return rows;
+        },
+        (error: unknown) => {
+          if (failure !== undefined && (error as { code?: unknown }).code === ABORTED) throw failure.error;
+          failure ??= { error };
+          throw error;
+        },
+      );
     previous = result.catch(() => {});
     return result;
   };
