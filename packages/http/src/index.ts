@@ -6,6 +6,7 @@ export {
   type ApiToken,
   configFromEnv,
   DEFAULT_GRAPH_TIMEOUT_MS,
+  DEFAULT_SERVER_TIMEOUTS,
   ENV,
   type EnvConfig,
   type GraphUpstream,
@@ -15,8 +16,10 @@ export {
   parseApiTokens,
   parseSecrets,
   readGraphTokensFile,
+  type ServerTimeouts,
 } from './config.js';
 export type { AppEnv } from './context.js';
+export { RETRY_AFTER_SECONDS } from './errors.js';
 export { type Listening, type ListenOptions, listen } from './listen.js';
 export { createLogger } from './logger.js';
 export { Metrics } from './metrics.js';

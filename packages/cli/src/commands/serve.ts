@@ -176,7 +176,7 @@ export function serveCommand(io: CliIo): Command {
             `--insecure-dev, for development only: no ${missing.join(' and ')}` +
               (devToken === undefined ? '' : ' (callers use the token printed for this run)'),
           );
-        const server = await listen(app, { host: options.host, port });
+        const server = await listen(app, { host: options.host, port, timeouts: config.server });
         io.stdout(`callpermit: listening on ${server.url} (store: ${store.location})`);
         if (loaded !== undefined) {
           const c = loaded.counts;

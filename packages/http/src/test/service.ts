@@ -5,7 +5,7 @@ import { Engine, type Instant, MemoryFactStore, type PolicyBook } from '@callper
 import { openStore, type SqlStore } from '@callpermit/store';
 import { type Logger, pino } from 'pino';
 import { type AppOptions, createApp } from '../app.js';
-import { parseApiTokens } from '../config.js';
+import { parseApiTokens, type ServerTimeouts } from '../config.js';
 import { type Listening, listen } from '../listen.js';
 import { Metrics } from '../metrics.js';
 
@@ -37,6 +37,8 @@ export interface TestServiceOptions extends Omit<AppOptions, 'logger' | 'metrics
   readonly store?: 'memory' | 'pglite' | SqlStore;
   readonly policy?: PolicyBook;
   readonly logger?: Logger;
+  /** For `listen`: how long a client may take. */
+  readonly timeouts?: ServerTimeouts;
 }
 
 export async function startService(options: TestServiceOptions = {}): Promise<TestService> {
@@ -45,7 +47,7 @@ export async function startService(options: TestServiceOptions = {}): Promise<Te
     given === 'memory' ? undefined : given === 'pglite' ? await openStore({ dataDir: 'memory://' }) : given;
   const engine = new Engine(store ?? new MemoryFactStore(), options.policy ? { policy: options.policy } : {});
   const metrics = new Metrics();
-  const { store: _store, policy: _policy, ...appOptions } = options;
+  const { store: _store, policy: _policy, timeouts, ...appOptions } = options;
   const app = createApp(engine, {
     appSecrets: [SECRET],
     verifyToken: VERIFY_TOKEN,
@@ -54,7 +56,7 @@ export async function startService(options: TestServiceOptions = {}): Promise<Te
     logger: options.logger ?? pino({ level: 'silent' }),
     metrics,
   });
-  const server = await listen(app, { port: 0 });
+  const server = await listen(app, { port: 0, ...(timeouts === undefined ? {} : { timeouts }) });
   return {
     url: server.url,
     engine,
