@@ -1,9 +1,10 @@
 // Everything the proxy forwards without deciding: any method and Graph path, Meta's answer verbatim (errors
 // and redirects included), the version segment kept or not, callpermit's Meta token per business, and
 // `?verify=meta` comparing Meta's own call_permissions with callpermit's state.
+
+import { FakeGraph } from '@callpermit/testing/graph';
 import { BUSINESS, payloadOf, reply, USER, WABA } from '@callpermit/testing/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraph } from './test/fakeGraph.js';
 import {
   bodyOf,
   META_TOKEN,
@@ -50,7 +51,7 @@ describe('forwarded Graph calls', () => {
       expect(removed.status).toBe(400);
       expect(last()).toMatchObject({ method: 'DELETE', url: `/v23.0/${BUSINESS}/block_users` });
     } finally {
-      fake.respond = (await import('./test/fakeGraph.js')).metaLike;
+      fake.respond = (await import('@callpermit/testing/graph')).metaLike;
     }
   });
 
@@ -101,7 +102,7 @@ describe('forwarded Graph calls', () => {
       expect(answer.headers.get('location')).toBe('http://127.0.0.1:9/elsewhere');
       expect(fake.received.length).toBe(count + 1);
     } finally {
-      fake.respond = (await import('./test/fakeGraph.js')).metaLike;
+      fake.respond = (await import('@callpermit/testing/graph')).metaLike;
     }
   });
 
@@ -175,7 +176,7 @@ describe('GET call_permissions through the proxy', () => {
       const view = await bodyOf(await service.call(`/v1/${BUSINESS}/call_permissions?user_wa_id=${USER}`));
       expect(view.permission.expiration_time).toBe(ours + 3600);
     } finally {
-      fake.respond = (await import('./test/fakeGraph.js')).metaLike;
+      fake.respond = (await import('@callpermit/testing/graph')).metaLike;
     }
   });
 

@@ -3,6 +3,7 @@
 // Allowed: forwarded with callpermit's Meta token, Meta's answer verbatim, the exchange recorded.
 import { policyBook } from '@callpermit/core';
 import type { SqlStore } from '@callpermit/store';
+import { FakeGraph } from '@callpermit/testing/graph';
 import {
   BUSINESS,
   freeFormRequestBody,
@@ -14,7 +15,6 @@ import {
   WABA,
 } from '@callpermit/testing/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraph } from './test/fakeGraph.js';
 import {
   bodyOf,
   META_TOKEN,

@@ -4,11 +4,11 @@
 
 import { openStore } from '@callpermit/store';
 import { describeWithPostgres } from '@callpermit/testing';
+import { FakeGraph } from '@callpermit/testing/graph';
 import { startTcpProxy } from '@callpermit/testing/proxy';
 import { BUSINESS, payloadOf, reply, USER, userText } from '@callpermit/testing/wire';
 import pg from 'pg';
 import { expect, it } from 'vitest';
-import { FakeGraph } from './test/fakeGraph.js';
 import { bodyOf, META_TOKEN, nowSeconds, postJson, startService } from './test/service.js';
 
 async function expectUnavailable(answer: Promise<Response>, reason: RegExp): Promise<void> {

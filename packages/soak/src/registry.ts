@@ -1,0 +1,20 @@
+import type { Scenario } from './scenario.js';
+import {
+  crashRebuildPglite,
+  crashRebuildPostgres,
+  crashReplayPglite,
+  crashReplayPostgres,
+} from './scenarios/crashCli.js';
+import { crashServePglite, crashServePostgres } from './scenarios/crashServe.js';
+import { redelivery } from './scenarios/redelivery.js';
+
+/** Every scenario, in run order. Explicit on purpose: adding one is adding a line here. */
+export const scenarios: readonly Scenario[] = [
+  crashServePglite,
+  crashServePostgres,
+  crashReplayPglite,
+  crashReplayPostgres,
+  crashRebuildPglite,
+  crashRebuildPostgres,
+  redelivery,
+];
