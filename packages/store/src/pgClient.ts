@@ -72,13 +72,11 @@ function advisoryLocks(
           // As for the queries' pool: a dropped idle connection is discarded, not an unhandled error.
           pool.on('error', () => {});
         }
-        const connection = await pool.connect().catch((error: unknown) => {
-          throw classified(error);
-        });
+        const connection = await checkOut(pool);
         let broken: Error | undefined;
         try {
           // Another holder may be waiting on Meta: the lock may take twice the query timeout to come.
-          await connection
+          await connection.client
             .query({
               text: 'select pg_advisory_lock($1, hashtext($2))',
               values: [EXCLUSIVE_LOCK_SPACE, key],
@@ -92,7 +90,7 @@ function advisoryLocks(
             return await fn();
           } finally {
             try {
-              await connection.query('select pg_advisory_unlock($1, hashtext($2))', [
+              await connection.client.query('select pg_advisory_unlock($1, hashtext($2))', [
                 EXCLUSIVE_LOCK_SPACE,
                 key,
               ]);
@@ -102,11 +100,43 @@ function advisoryLocks(
             }
           }
         } finally {
-          connection.release(broken);
+          connection.giveBack(broken);
         }
       }),
     close: async () => {
       await pool?.end();
+    },
+  };
+}
+
+/** A connection taken from a pool, and how to give it back. */
+interface CheckedOut {
+  readonly client: pg.PoolClient;
+  /** Returns it to the pool, or destroys it when it failed (`broken`) or its session ended meanwhile. */
+  giveBack(broken?: Error): void;
+}
+
+/**
+ * Takes a connection for a unit of work (a transaction, a held lock). The pool listens for errors on idle
+ * connections only: a session that ends while its connection is taken (the server shut down, an administrator
+ * terminated it) between two statements would emit an 'error' nobody handles, which ends the process. Listened
+ * to here, it only marks the connection broken: the next statement fails as StoreUnavailable, and the connection
+ * is destroyed when given back.
+ */
+async function checkOut(pool: pg.Pool): Promise<CheckedOut> {
+  const client = await pool.connect().catch((error: unknown) => {
+    throw classified(error);
+  });
+  let ended: Error | undefined;
+  const onError = (error: Error) => {
+    ended = error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    giveBack(broken) {
+      client.off('error', onError);
+      client.release(broken ?? ended);
     },
   };
 }
@@ -146,9 +176,8 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
     },
     exclusive: locks.exclusive,
     async transaction(fn) {
-      const client = await pool.connect().catch((error: unknown) => {
-        throw classified(error);
-      });
+      const connection = await checkOut(pool);
+      const client = connection.client;
       let broken: Error | undefined;
       try {
         await client.query('begin');
@@ -177,7 +206,7 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
         throw classified(error);
       } finally {
         // A connection that could not roll back is destroyed rather than reused.
-        client.release(broken);
+        connection.giveBack(broken);
       }
     },
     close: async () => {

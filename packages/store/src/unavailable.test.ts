@@ -131,6 +131,37 @@ describeWithPostgres('PostgreSQL out of reach', (newDatabase) => {
     }
   });
 
+  it('a session ended between two statements of a transaction, or while a lock is held, is no crash: the unit of work fails as StoreUnavailable and the store carries on', async () => {
+    const url = await newDatabase();
+    const database = new URL(url).pathname.slice(1);
+    const terminate = `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${database}' and pid <> pg_backend_pid()`;
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const store = await openStore({ databaseUrl: url });
+    try {
+      const refused = await failure(
+        store.atomically(async (_facts, inbox) => {
+          await inbox.counts();
+          // An administrator (or a shutdown) ends the session while the transaction waits on the application.
+          await admin(url, terminate);
+          await pause(200);
+          await inbox.record([item('in the ended session')]);
+        }),
+      );
+      expect(refused.reason).toBe('unreachable');
+      expect(
+        await store.exclusive('pair', async () => {
+          await admin(url, terminate);
+          await pause(200);
+          return 'held';
+        }),
+      ).toBe('held');
+      await store.inbox.record([item('after')]);
+      expect((await store.inbox.counts()).ignored).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a read-only database: the store opens and reads, a write is StoreUnavailable read-only and leaves nothing; writable again, it writes', async () => {
     const url = await newDatabase();
     const database = new URL(url).pathname.slice(1);
