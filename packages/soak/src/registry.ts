@@ -1,4 +1,5 @@
 import type { Scenario } from './scenario.js';
+import { concurrency } from './scenarios/concurrency.js';
 import {
   crashRebuildPglite,
   crashRebuildPostgres,
@@ -6,6 +7,7 @@ import {
   crashReplayPostgres,
 } from './scenarios/crashCli.js';
 import { crashServePglite, crashServePostgres } from './scenarios/crashServe.js';
+import { databasePglite, databasePostgres } from './scenarios/databaseFaults.js';
 import { redelivery } from './scenarios/redelivery.js';
 
 /** Every scenario, in run order. Explicit on purpose: adding one is adding a line here. */
@@ -17,4 +19,7 @@ export const scenarios: readonly Scenario[] = [
   crashRebuildPglite,
   crashRebuildPostgres,
   redelivery,
+  concurrency,
+  databasePostgres,
+  databasePglite,
 ];

@@ -61,14 +61,20 @@ export class Tally {
   doubleCounted = 0;
   violations = 0;
   serverErrors = 0;
-  readonly problems: string[] = [];
   readonly details: Record<string, unknown> = {};
+  /** Each kind of problem once, with how much it added (the first 50 kinds of each run are kept). */
+  private readonly found = new Map<string, number>();
 
-  /** Counts `n` under `figure` with a line saying what (the first 50 lines of each run are kept). */
+  /** Counts `n` under `figure`, with a line saying what. */
   add(figure: (typeof MUST_BE_ZERO)[number], n: number, what: string): void {
     if (n <= 0) return;
     this[figure] += n;
-    if (this.problems.length < 50) this.problems.push(`${figure} +${n}: ${what}`);
+    const line = `${figure}: ${what}`;
+    if (this.found.has(line) || this.found.size < 50) this.found.set(line, (this.found.get(line) ?? 0) + n);
+  }
+
+  get problems(): string[] {
+    return [...this.found].map(([line, n]) => line.replace(': ', ` +${n}: `));
   }
 
   /** Adds scenario-specific figures to the details. */
