@@ -84,7 +84,8 @@ export class FaultLoad {
     const fault = this.faultAt(sentAt) ?? this.faultAt(performance.now());
     const where = fault?.name ?? 'none';
     this.slowest[where] = Math.max(this.slowest[where] ?? 0, Math.round(answer.ms));
-    const counts = (this.statuses[where] ??= {});
+    const counts = this.statuses[where] ?? {};
+    this.statuses[where] = counts;
     const label =
       answer.status === 0
         ? `no answer (${'failure' in answer ? answer.failure : ''})`
@@ -114,7 +115,8 @@ export class FaultLoad {
   private async worker(): Promise<void> {
     while (!this.stopping) {
       // Everything acknowledged: Meta's redeliveries keep the load on until the end of the schedule.
-      const index = this.pending.shift() ?? (this.finishing ? undefined : this.redelivery++ % this.corpus.length);
+      const index =
+        this.pending.shift() ?? (this.finishing ? undefined : this.redelivery++ % this.corpus.length);
       if (index === undefined) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         continue;
