@@ -8,6 +8,7 @@ import {
 } from './scenarios/crashCli.js';
 import { crashServePglite, crashServePostgres } from './scenarios/crashServe.js';
 import { databasePglite, databasePostgres } from './scenarios/databaseFaults.js';
+import { fuzzCapture, fuzzScenario, fuzzTranslator } from './scenarios/fuzz.js';
 import { redelivery } from './scenarios/redelivery.js';
 
 /** Every scenario, in run order. Explicit on purpose: adding one is adding a line here. */
@@ -22,4 +23,7 @@ export const scenarios: readonly Scenario[] = [
   concurrency,
   databasePostgres,
   databasePglite,
+  fuzzTranslator,
+  fuzzCapture,
+  fuzzScenario,
 ];

@@ -24,6 +24,8 @@ const SIZES = {
 
 /** The bounds the services run with here: a fault is noticed within seconds. */
 const SERVICE_ENV = { CALLPERMIT_DB_CONNECT_TIMEOUT_MS: '2000', CALLPERMIT_DB_QUERY_TIMEOUT_MS: '3000' };
+/** Longer than the query timeout above, with room for the answer. */
+const FROZEN_MS = 4500;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -168,7 +170,8 @@ export const databasePostgres: Scenario = {
           const name = `${fault.name} #${cycle + 1}`;
           const ended = load.fault(name);
           await fault.begin();
-          await pause(size.holdMs);
+          // A frozen server must stay frozen past the query timeout for the service to give up on it.
+          await pause(fault.name === 'frozen' ? Math.max(size.holdMs, FROZEN_MS) : size.holdMs);
           await fault.end();
           ended();
           tally.rounds++;
