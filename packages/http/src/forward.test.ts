@@ -93,6 +93,32 @@ describe('forwarded Graph calls', () => {
     expect(JSON.stringify(last())).not.toContain(TOKEN);
   });
 
+  it('a JSON body nested deeper than 64 levels is refused with 400 before anything is forwarded; 64 are forwarded', async () => {
+    const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const before = fake.received.length;
+    for (const path of [
+      `/v23.0/${BUSINESS}/messages`,
+      `/v23.0/${BUSINESS}/calls`,
+      `/v23.0/${BUSINESS}/settings`,
+    ]) {
+      const deep = await service.call(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"to":"${USER}","interactive":${nested(5000)}}`,
+      });
+      expect(deep.status).toBe(400);
+      expect((await bodyOf(deep)).error.message).toBe('(#100) the JSON body nests deeper than 64 levels');
+    }
+    expect(fake.received.length).toBe(before);
+    const fine = await service.call(`/v23.0/${BUSINESS}/settings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: nested(64),
+    });
+    expect(fine.status).toBe(200);
+    expect(fake.received.length).toBe(before + 1);
+  });
+
   it('a redirect is handed back, never followed', async () => {
     fake.respond = () => ({ status: 302, headers: { location: 'http://127.0.0.1:9/elsewhere' }, body: '' });
     try {

@@ -1,5 +1,7 @@
+import { describeWithPostgres } from '@callpermit/testing';
 import { expect, it } from 'vitest';
 import { fuzzCapture, fuzzScenario, fuzzTranslator } from './scenarios/fuzz.js';
+import { fuzzHttp } from './scenarios/fuzzHttp.js';
 import { shortRun } from './test/context.js';
 
 const noDatabase = async (): Promise<string> => {
@@ -20,4 +22,12 @@ it('fuzz.capture: every line read back as the file holds it, whatever its ending
 it('fuzz.scenario: a scenario or a ScenarioError with its line, never another exception', async () => {
   const report = await shortRun(fuzzScenario, noDatabase);
   expect(report.details.parsed).toBeGreaterThan(0);
+});
+
+describeWithPostgres('fuzzing the HTTP endpoints (short)', (newDatabase) => {
+  it('fuzz.http: no 5xx, no input without facts changes the log, signed bodies kept, no prototype polluted', async () => {
+    const report = await shortRun(fuzzHttp, newDatabase);
+    expect(report.details.unchangedChecks).toBeGreaterThan(0);
+    expect(report.details.signedBodiesKept).toBeGreaterThan(0);
+  });
 });

@@ -9,6 +9,7 @@ import {
 import { crashServePglite, crashServePostgres } from './scenarios/crashServe.js';
 import { databasePglite, databasePostgres } from './scenarios/databaseFaults.js';
 import { fuzzCapture, fuzzScenario, fuzzTranslator } from './scenarios/fuzz.js';
+import { fuzzHttp } from './scenarios/fuzzHttp.js';
 import { redelivery } from './scenarios/redelivery.js';
 
 /** Every scenario, in run order. Explicit on purpose: adding one is adding a line here. */
@@ -26,4 +27,5 @@ export const scenarios: readonly Scenario[] = [
   fuzzTranslator,
   fuzzCapture,
   fuzzScenario,
+  fuzzHttp,
 ];

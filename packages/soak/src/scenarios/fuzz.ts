@@ -21,6 +21,7 @@ import {
   samples,
 } from '../parts/adversarial.js';
 import { captureCorpus, webhookCorpus } from '../parts/corpus.js';
+import { checkPoisoning, watchPoisoning } from '../parts/poisoning.js';
 import { type Scenario, type Size, Tally } from '../scenario.js';
 
 const COUNTS: Record<Size, number> = { short: 1500, full: 100_000 };
@@ -68,26 +69,6 @@ function guarded<T>(
     const ms = performance.now() - started;
     if (ms > SLOW_MS) tally.add('violations', 1, `${what} took ${Math.round(ms)} ms on one input`);
   }
-}
-
-/** A prototype changed by what ran since the poisoning detector was first imported: a violation. */
-async function checkPoisoning(tally: Tally): Promise<void> {
-  const { assertNoPoisoning } = await import('@fast-check/poisoning');
-  try {
-    // The test runner keeps its own state on globalThis (`__vitest_worker__`…): not the code under test.
-    assertNoPoisoning({ ignoredRootRegex: /^__vitest/ });
-  } catch (error) {
-    tally.add(
-      'violations',
-      1,
-      `a global or prototype was changed: ${(error as Error).message.slice(0, 300)}`,
-    );
-  }
-}
-
-/** Starts watching the globals (the first import takes their picture). */
-async function watchPoisoning(): Promise<void> {
-  await import('@fast-check/poisoning');
 }
 
 function parsedOrUndefined(text: string): unknown {
