@@ -1,7 +1,7 @@
 import { factRank, type PairFact, type Policy, type RuleEnv } from '@callpermit/core';
 
 /*
- * The fold benchmark's baseline: the same per-fact work as core's `applyFact` (the same state fields, the
+ * The fold benchmark's baseline: the same per-fact work as core's `evolve` (the same state fields, the
  * same windows, the same lifecycle moves), written as one plain switch reducer with numeric lifecycle
  * codes, Maps, and the policy read once. It answers "what would a hand-tuned reducer cost?"; the
  * benchmark checks that it reaches the same states as core before timing either.
@@ -63,7 +63,13 @@ export interface BaselineState {
   streak: number;
   lastUserActivityAt: number | null;
   notices: { type: string; at: number; callId: string }[];
-  discrepancies: { at: number; field: string; ours: string | number | null; meta: string | number | null }[];
+  discrepancies: {
+    at: number;
+    field: string;
+    ours: string | number | null;
+    meta: string | number | null;
+    origin?: 'lifecycle';
+  }[];
   lastObservedAt: number | null;
   lastObservedStatus: string | null;
 }
@@ -292,13 +298,23 @@ export class BaselineReducer {
     if (rec.expiresAt !== null && at >= rec.expiresAt && rec.life >= DELIVERED && rec.life <= DECLINED)
       rec.life = EXPIRED;
     const wasDelivered = rec.deliveredAt !== null;
-    if (accept) {
-      if (rec.life !== SENT && rec.life !== DELIVERED && rec.life !== DECLINED) return;
-      rec.life = ACCEPTED;
-    } else {
-      if (rec.life !== SENT && rec.life !== DELIVERED) return;
-      rec.life = DECLINED;
+    const said = accept ? ACCEPTED : DECLINED;
+    const takes = accept
+      ? rec.life === SENT || rec.life === DELIVERED || rec.life === DECLINED
+      : rec.life === SENT || rec.life === DELIVERED;
+    if (!takes) {
+      // An answer the lifecycle cannot take is kept as a discrepancy, unless it repeats the state.
+      if (rec.life !== said)
+        pushCapped(s.discrepancies, {
+          at,
+          field: `request.${rec.id}.lifecycle`,
+          ours: REQUEST_NAMES[rec.life] as string,
+          meta: REQUEST_NAMES[said] as string,
+          origin: 'lifecycle',
+        });
+      return;
     }
+    rec.life = said;
     rec.answeredAt = at;
     rec.expiresAt = at + this.expirySeconds;
     if (!wasDelivered) {

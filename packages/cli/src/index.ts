@@ -4,4 +4,9 @@ export { type TranslatedLine, translateCaptures } from './capture.js';
 export type { CliIo } from './commands/query.js';
 export { CliFailure, Exit } from './failure.js';
 export { main, program } from './main.js';
-export { type ReplayCounts, replayCaptures } from './replayer.js';
+export {
+  BULK_REPLAY_LINES,
+  type ReplayCounts,
+  type ReplayTotals,
+  replayCaptures,
+} from './replayer.js';

@@ -2,7 +2,8 @@ import { SingleBar } from 'cli-progress';
 
 /** A progress bar with rate and ETA on a terminal; silent otherwise (pipes, CI, tests). */
 export interface Progress {
-  advance(by: number): void;
+  /** `by` more of the unit done; for a bar in bytes, `lines` more lines too (its rate is shown). */
+  advance(by: number, lines?: number): void;
   stop(): void;
 }
 
@@ -35,11 +36,12 @@ export function progress(
   if (!stream.isTTY || total <= 0) return { advance: () => {}, stop: () => {} };
   const bar = new SingleBar({
     stream,
-    format: `${label} [{bar}] {percentage}% | {done} of {all} | {rate}/s | ETA {left}`,
+    format: `${label} [{bar}] {percentage}% | {done} of {all} | {rate}/s${unit === 'bytes' ? ' | {lineRate} lines/s' : ''} | ETA {left}`,
     hideCursor: true,
   });
   const started = Date.now();
   let done = 0;
+  let lines = 0;
   const payload = () => {
     const seconds = Math.max((Date.now() - started) / 1000, 0.001);
     const rate = done / seconds;
@@ -47,13 +49,15 @@ export function progress(
       done: amount(done, unit),
       all: amount(total, unit),
       rate: unit === 'bytes' ? `${(rate / 1e6).toFixed(1)} MB` : `${Math.round(rate)} lines`,
+      lineRate: Math.round(lines / seconds),
       left: done === 0 ? '…' : duration((total - done) / rate),
     };
   };
   bar.start(total, 0, payload());
   return {
-    advance(by) {
+    advance(by, more = 0) {
       done = Math.min(done + by, total);
+      lines += more;
       bar.update(done, payload());
     },
     stop: () => bar.stop(),

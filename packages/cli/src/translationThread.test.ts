@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { bodyHash } from '@callpermit/store';
 import { describe, expect, it } from 'vitest';
 import { translateCaptures } from './capture.js';
 import { CliFailure } from './failure.js';
@@ -26,8 +27,14 @@ describe('translation on a worker thread', () => {
     const off = await all(translateOffThread([first, second], 25));
     const here = await all(translateCaptures([first, second], 25));
     expect(off.length).toBeGreaterThan(2);
-    expect(off).toEqual(here);
-    expect(off.flat().at(-1)?.outcome.kind).toBe('rejected');
+    // The text comes back from the encoded body, and every body is its line's, hashed as the inbox does.
+    expect(
+      off.map((b) => b.lines.map(({ file, lineNo, raw, outcome }) => ({ file, lineNo, raw, outcome }))),
+    ).toEqual(here);
+    expect(off.map((b) => b.bodies.map((body) => [body.text, body.hash]))).toEqual(
+      here.map((b) => b.map((line) => [line.raw, bodyHash(line.raw)])),
+    );
+    expect(off.at(-1)?.lines.at(-1)?.outcome.kind).toBe('rejected');
   });
 
   it('an unreadable file is the same one-line failure as on the main thread', async () => {

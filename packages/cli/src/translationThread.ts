@@ -1,26 +1,53 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { LineOutcome } from '@callpermit/cloud-api';
+import { type EncodedBodies, EncodedBody, encodeBodies } from '@callpermit/store';
 import { type TranslatedLine, translateCaptures } from './capture.js';
 import { CliFailure } from './failure.js';
 
-/** What the worker answers each request with: the next batch, the end, or why it could not read. */
-export type WorkerReply = { batch: TranslatedLine[] } | { done: true } | { error: string };
+/** A batch of translated lines with each one's text hashed and laid out for the inbox (`encodeBodies`). */
+export interface EncodedBatch {
+  readonly lines: readonly TranslatedLine[];
+  readonly bodies: readonly EncodedBody[];
+}
+
+/**
+ * What the worker answers each request with: the next batch (its lines without their text, as JSON), the end,
+ * or why not.
+ */
+export type WorkerReply = { lines: string; bodies: EncodedBodies } | { done: true } | { error: string };
 
 const WORKER = new URL('./translationWorker.js', import.meta.url);
 
+/** A line from the worker: its text is decoded from its encoded body only when asked for (a rejected line). */
+class ReceivedLine implements TranslatedLine {
+  constructor(
+    readonly file: string,
+    readonly lineNo: number,
+    readonly outcome: LineOutcome,
+    private readonly body: EncodedBody,
+  ) {}
+
+  get raw(): string {
+    return this.body.text;
+  }
+}
+
 /**
- * `translateCaptures` on a worker thread: the same batches in the same order, read and translated while the
- * main thread works on the previous batch (a durable replay folds and talks to the database meanwhile).
- * The translator's state (templates, message ids) lives in the worker, across files as before. Stdin (`-`)
- * is read on the main thread, as is everything when the worker's script is not built (running from source).
+ * `translateCaptures` on a worker thread: the same batches in the same order, read, translated and encoded for
+ * the inbox while the main thread works on the previous batch (a durable replay folds and talks to the
+ * database meanwhile). The translator's state (templates, message ids) lives in the worker, across files as
+ * before. Stdin (`-`) is read on the main thread, as is everything when the worker's script is not built
+ * (running from source).
  */
 export async function* translateOffThread(
   files: readonly string[],
   batchSize: number,
-): AsyncGenerator<TranslatedLine[]> {
+): AsyncGenerator<EncodedBatch> {
   if (files.includes('-') || !existsSync(fileURLToPath(WORKER))) {
-    yield* translateCaptures(files, batchSize);
+    for await (const lines of translateCaptures(files, batchSize))
+      yield { lines, bodies: EncodedBody.viewsOf(encodeBodies(lines.map((line) => line.raw))) };
     return;
   }
   // No flags of the parent's: the built script imports the built packages, whatever export conditions the
@@ -31,7 +58,12 @@ export async function* translateOffThread(
       const reply = await ask(worker);
       if ('error' in reply) throw new CliFailure(reply.error);
       if ('done' in reply) return;
-      yield reply.batch;
+      const bodies = EncodedBody.viewsOf(reply.bodies);
+      const sent = JSON.parse(reply.lines) as Omit<TranslatedLine, 'raw'>[];
+      const lines = sent.map(
+        (line, i) => new ReceivedLine(line.file, line.lineNo, line.outcome, bodies[i] as EncodedBody),
+      );
+      yield { lines, bodies };
     }
   } finally {
     await worker.terminate();

@@ -3,8 +3,8 @@
 import {
   type Attempt,
   businessIdProblem,
-  type ObservedStatus,
   type ObservedUsage,
+  type PermissionStatus,
   userIdProblem,
 } from '@callpermit/core';
 import {
@@ -22,9 +22,9 @@ import {
 } from './apiCallSchema.js';
 import type { Batch } from './batch.js';
 import { waId } from './identity.js';
-import { check, joinPath, Refusal } from './refusal.js';
 import { callingSettingFacts } from './settings.js';
 import { readInstant, toSeconds } from './wire.js';
+import { check, joinPath, WireRefusal } from './wireRefusal.js';
 
 // [scheme://host]/[vNN.N/]{node}/{edge}[/][?query]
 export const GRAPH_PATH =
@@ -145,15 +145,15 @@ function readable<T extends object>(
   try {
     return check(schema, body, 'body');
   } catch (error) {
-    if (error instanceof Refusal) return { unreadable: { path: error.path, reason: error.reason } };
+    if (error instanceof WireRefusal) return { unreadable: { path: error.path, reason: error.reason } };
     throw error;
   }
 }
 
-/** The node of the path as the business (a phone-number id), or a Refusal at `request.path`. */
+/** The node of the path as the business (a phone-number id), or a WireRefusal at `request.path`. */
 function businessOf(call: Call, at: At): string {
   const problem = businessIdProblem(call.node);
-  if (problem !== undefined) throw new Refusal(at('request', 'path'), `the node of the path: ${problem}`);
+  if (problem !== undefined) throw new WireRefusal(at('request', 'path'), `the node of the path: ${problem}`);
   return call.node;
 }
 
@@ -165,7 +165,7 @@ function recipientOf(body: Recipient, at: At): string {
   const user = recipientIn(body);
   if (body.to === undefined) return user;
   const problem = userIdProblem(user);
-  if (problem !== undefined) throw new Refusal(at('request', 'body', 'to'), problem);
+  if (problem !== undefined) throw new WireRefusal(at('request', 'body', 'to'), problem);
   return user;
 }
 
@@ -258,9 +258,10 @@ function observePermission(call: Call, at: At, out: Batch): void {
   const query = new URLSearchParams(call.query);
   const phone = query.get('user_wa_id');
   const user = phone ? waId(phone) : query.get('recipient');
-  if (!user) throw new Refusal(at('request', 'path'), 'needs user_wa_id or recipient in the query');
+  if (!user) throw new WireRefusal(at('request', 'path'), 'needs user_wa_id or recipient in the query');
   const problem = userIdProblem(user);
-  if (problem !== undefined) throw new Refusal(at('request', 'path'), `the user in the query: ${problem}`);
+  if (problem !== undefined)
+    throw new WireRefusal(at('request', 'path'), `the user in the query: ${problem}`);
   const business = businessOf(call, at);
   const body = check(callPermissionsResponse, call.responseBody, () => at('response', 'body'));
   const status = observedStatus(body);
@@ -279,7 +280,7 @@ function observePermission(call: Call, at: At, out: Batch): void {
 }
 
 /** OpenAPI's `granted` is temporary when it expires and permanent otherwise; pending/denied/expired grant nothing. */
-function observedStatus(body: CallPermissionsResponse): ObservedStatus {
+function observedStatus(body: CallPermissionsResponse): PermissionStatus {
   const { status, expiration_time } = body.permission;
   if (status === 'granted') return expiration_time === undefined ? 'permanent' : 'temporary';
   return status === 'temporary' || status === 'permanent' ? status : 'no_permission';

@@ -1,7 +1,7 @@
 import type { Fact, Instant, SourceRef } from '@callpermit/core';
 import type { MessageMemory } from './memory.js';
-import { Refusal } from './refusal.js';
 import { toSeconds } from './wire.js';
+import { WireRefusal } from './wireRefusal.js';
 
 /** The facts of one line being translated, and what the translator knows from earlier lines. */
 export interface Batch {
@@ -23,5 +23,5 @@ export function instantOf(
 
 /** Refuses an item that has no instant of its own when nothing says when the webhook was received. */
 export function missingInstant(path: string): never {
-  throw new Refusal(path, 'missing, and no received_at to fall back on');
+  throw new WireRefusal(path, 'missing, and no received_at to fall back on');
 }

@@ -1,7 +1,7 @@
 // Meta's Graph API error object (reference §7), for answers callpermit gives in Meta's place: a refusal of the
 // guard, and the gateway's own errors (authentication, bad identifiers, upstream down), so a client written
 // for Meta reads every error the same way.
-import { ErrorCode, type ErrorCodeValue, type Instant, type Refusal } from '@callpermit/core';
+import { ErrorCode, type Instant, type Refusal } from '@callpermit/core';
 
 export interface GraphErrorBody {
   readonly error: {
@@ -23,7 +23,7 @@ export interface GraphErrorResponse {
  * The HTTP status Meta answers each refusal with (reference §7): 138000 calling not enabled and 138006 no
  * approved permission are 401; the limits, the permanent permission and the closed window are 400.
  */
-export const REFUSAL_STATUS: Readonly<Record<ErrorCodeValue, number>> = {
+export const REFUSAL_STATUS: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.callingDisabled]: 401,
   [ErrorCode.noPermission]: 401,
   [ErrorCode.requestLimit]: 400,

@@ -14,7 +14,7 @@ export {
 export { parseInstant } from './instant.js';
 export type { LineOutcome } from './outcome.js';
 export { PolicyFileError, parsePolicyFile } from './policyFile.js';
-export { issueReason } from './refusal.js';
 export { type RefusedCall, refusedCall } from './refusedCall.js';
 export { verifyWebhookSignature, webhookSignature } from './signature.js';
 export { Translator, type TranslatorOptions } from './translator.js';
+export { issueReason } from './wireRefusal.js';

@@ -9,8 +9,8 @@ import {
 } from '@callpermit/core';
 import { z } from 'zod';
 import { instantOrReason } from './instant.js';
-import { parse, Refusal } from './refusal.js';
 import { instant } from './wire.js';
+import { parse, WireRefusal } from './wireRefusal.js';
 
 /** The policy file is wrong at `path` (a JSON path, '' for the whole file) for `reason`. */
 export class PolicyFileError extends Error {
@@ -102,7 +102,7 @@ export function parsePolicyFile(json: unknown): PolicyBook {
   try {
     file = parse(policyFile, json, '');
   } catch (error) {
-    if (error instanceof Refusal) throw new PolicyFileError(error.path, error.reason);
+    if (error instanceof WireRefusal) throw new PolicyFileError(error.path, error.reason);
     throw error;
   }
   const eras: PolicyEra[] = (file.eras ?? []).map((e) => ({ from: e.effective_from, override: override(e) }));

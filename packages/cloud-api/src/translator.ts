@@ -4,9 +4,9 @@ import type { Batch } from './batch.js';
 import { captureLine } from './captureLine.js';
 import { MessageMemory } from './memory.js';
 import type { LineOutcome } from './outcome.js';
-import { check, Refusal } from './refusal.js';
 import { translateWebhook } from './webhook.js';
 import { readInstant } from './wire.js';
+import { check, WireRefusal } from './wireRefusal.js';
 
 export interface TranslatorOptions {
   /** Template names known to carry a call_permission_request component. */
@@ -121,20 +121,20 @@ const receivedAtArgument = () => 'receivedAt';
 /** `ref` becomes each fact's source.ref: text core stores (see MAX_REF_LENGTH). */
 function checkRef(ref: unknown): void {
   const problem = textProblem(ref, MAX_REF_LENGTH, true);
-  if (problem !== undefined) throw new Refusal('ref', problem);
+  if (problem !== undefined) throw new WireRefusal('ref', problem);
 }
 
-/** How a rejected outcome begins when reading the input threw (a getter, a proxy), not a Refusal. */
+/** How a rejected outcome begins when reading the input threw (a getter, a proxy), not a WireRefusal. */
 export const UNEXPECTED = 'could not read the input: ';
 
 /**
- * A Refusal anywhere refuses the whole line (its facts are dropped with it). Any other error (an object whose
+ * A WireRefusal anywhere refuses the whole line (its facts are dropped with it). Any other error (an object whose
  * getter throws, or a bug of the translator) refuses the line too, with the error's message, rather than
  * being thrown at the caller, who keeps the raw input as with any rejected one. The property tests check that
  * JSON input never ends here.
  */
 function refused(error: unknown): LineOutcome {
-  if (error instanceof Refusal) return { kind: 'rejected', path: error.path, reason: error.reason };
+  if (error instanceof WireRefusal) return { kind: 'rejected', path: error.path, reason: error.reason };
   const message = error instanceof Error ? error.message : typeof error;
   return { kind: 'rejected', path: '', reason: `${UNEXPECTED}${message}` };
 }

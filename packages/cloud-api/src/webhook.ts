@@ -2,7 +2,6 @@
 // that mean nothing to the engine are counted as ignored, never dropped silently.
 import { type Pair, userIdProblem } from '@callpermit/core';
 import { type Batch, instantOf, missingInstant } from './batch.js';
-import { check, joinPath, Refusal } from './refusal.js';
 import { callingSettingFacts } from './settings.js';
 import {
   type AccountSettingsValue,
@@ -19,6 +18,7 @@ import {
   webhookBody,
 } from './webhookSchema.js';
 import { either, toSeconds } from './wire.js';
+import { check, joinPath, WireRefusal } from './wireRefusal.js';
 
 export function translateWebhook(
   body: unknown,
@@ -199,7 +199,7 @@ function callEvent(c: CallEvent, business: string, at: number | undefined, itemP
   const side = userInitiated ? 'from' : 'to';
   if (user === c[side]) {
     const problem = userIdProblem(user);
-    if (problem !== undefined) throw new Refusal(`${itemPath()}.${side}`, problem);
+    if (problem !== undefined) throw new WireRefusal(`${itemPath()}.${side}`, problem);
   }
   const pair: Pair = { business, user };
   const source = out.source;

@@ -12,7 +12,7 @@ import {
 } from '@callpermit/core';
 import { z } from 'zod';
 import { instantOrReason } from './instant.js';
-import { Refusal } from './refusal.js';
+import { WireRefusal } from './wireRefusal.js';
 
 const secondsType = { error: 'expected Unix seconds (a string of digits or a number)' };
 
@@ -50,10 +50,10 @@ export const instant = z.union([z.string(), z.number()], {
   error: 'expected an ISO-8601 instant or Unix seconds',
 });
 
-/** The instant of a value `instant` accepted, or a Refusal at `path` saying why it is not one. */
+/** The instant of a value `instant` accepted, or a WireRefusal at `path` saying why it is not one. */
 export function readInstant(value: unknown, path: () => string): Instant {
   const result = instantOrReason(value);
-  if (typeof result === 'string') throw new Refusal(path(), result);
+  if (typeof result === 'string') throw new WireRefusal(path(), result);
   return result;
 }
 

@@ -100,6 +100,8 @@ const graphErrors = {
   403: json(GraphErrorSchema, 'The token may not act for this business'),
 };
 const security = [{ bearer: [] }];
+/** The user a pair query names: a wa_id, or a business-scoped user id. */
+const pairQuery = { user_wa_id: userWaId.optional(), recipient: bsuid.optional() };
 
 /**
  * The app: Meta's webhooks, the permission API, the guard proxy and the operators' routes, over `engine`.
@@ -316,8 +318,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
       request: {
         params: z.object({ phone_number_id: phoneNumberId }),
         query: z.object({
-          user_wa_id: userWaId.optional(),
-          recipient: bsuid.optional(),
+          ...pairQuery,
           at: instantParam.optional(),
         }),
       },
@@ -334,8 +335,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
       request: {
         params: z.object({ phone_number_id: phoneNumberId }),
         query: z.object({
-          user_wa_id: userWaId.optional(),
-          recipient: bsuid.optional(),
+          ...pairQuery,
           since: instantParam.optional(),
           until: instantParam.optional(),
         }),
@@ -362,8 +362,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
         request: {
           params: z.object({ ...prefix.params, phone_number_id: phoneNumberId }),
           query: z.object({
-            user_wa_id: userWaId.optional(),
-            recipient: bsuid.optional(),
+            ...pairQuery,
             at: instantParam.optional(),
             verify: z.enum(['meta']).optional(),
           }),

@@ -158,7 +158,7 @@ describe('POST /webhook', () => {
     const answers = await Promise.all(bodies.map((b) => service.deliver(b)));
     expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 200));
     const state = await service.engine.state({ business: BUSINESS, user }, nowSeconds());
-    expect(state.facts).toBe(16);
+    expect(state.factCount).toBe(16);
     expect(state.lastUserActivityAt).toBe(at + 15);
   });
 });

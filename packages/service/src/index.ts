@@ -24,7 +24,7 @@ export {
   translateInboxEntry,
   WEBHOOK_SOURCE,
 } from './received.js';
-export { emptyCounts, type ReplayCounts, replayBatch, tally } from './replayBatch.js';
+export { type BatchUnit, emptyCounts, type ReplayCounts, replayBatch, tally } from './replayBatch.js';
 export { openStoreOption, type StoreFlags } from './storeOption.js';
 export {
   POLICY_SETTING,

@@ -72,7 +72,7 @@ describeWithPostgres('replayBatch while another process writes', (newDatabase) =
         [2, 'applied'],
       ]);
       expect(await store.knownKeys([taken.key, ours.key])).toEqual(new Set([taken.key, ours.key]));
-      expect((await new Engine(store).state(pair, T0 + 10)).facts).toBe(2);
+      expect((await new Engine(store).state(pair, T0 + 10)).factCount).toBe(2);
     } finally {
       await other.close();
       await store.close();

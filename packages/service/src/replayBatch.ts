@@ -21,11 +21,15 @@ export function tally(counts: ReplayCounts, result: LineResult): void {
   else counts[result.outcome]++;
 }
 
+/** The unit of work a batch runs in: `SqlStore.atomically`, or `bulkIngest` for a large replay. */
+export type BatchUnit = Pick<SqlStore, 'atomically'>;
+
 /**
  * One batch of lines in one transaction: their facts and the lines themselves (verbatim, with their outcome,
  * in the inbox) commit together, so a replay killed at any point and run again ends in the state of one
  * clean replay. A body the inbox already holds counts as a duplicate. `engine` carries the policy and what
- * it knows of each business from batch to batch; it runs over the transaction's store.
+ * it knows of each business from batch to batch; it runs over the transaction's store. `store` is the store
+ * itself or any unit of work of the same shape (a replay passes `bulkIngest`).
  *
  * The lines go to the inbox as soon as the engine knows which facts are new, so the database stores them
  * while the engine folds. Should the engine have to try again (another writer stored some of the facts
@@ -33,7 +37,7 @@ export function tally(counts: ReplayCounts, result: LineResult): void {
  * lines encoded for the inbox (`encodeBody`), when the caller did it ahead of time.
  */
 export async function replayBatch(
-  store: SqlStore,
+  store: BatchUnit,
   engine: Engine,
   batch: readonly TranslatedLine[],
   bodies: readonly EncodedBody[] = [],

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { readCaptureLines } from '@callpermit/cloud-api';
 import { defaultPolicyBook, policyBook } from '@callpermit/core';
-import { factHistoryArb, policyArb, testPair, WEEK } from '@callpermit/testing';
+import { facts as build, factHistoryArb, policyArb, testPair, WEEK } from '@callpermit/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { comparePolicies, totalCounts } from './compare.js';
@@ -51,6 +51,27 @@ describe('compare', () => {
       }),
       { seed: 3, numRuns: 100 },
     );
+  });
+
+  it('reads the business settings as the Engine does: a call while calling is off is refused with 138000 on both sides', () => {
+    const at = 1_767_600_000;
+    const history = {
+      facts: [
+        build.permissionGranted({ at, permanent: true }),
+        build.callingSettingChanged({ at: at + 10, enabled: false }),
+      ],
+      actions: [
+        {
+          at: at + 20,
+          pair: testPair,
+          command: { type: 'StartCall' as const, pair: testPair, callId: 'wacid.OFF' },
+          source: 'refused call',
+        },
+      ],
+      badInput: [],
+    };
+    const [pair] = comparePolicies(history, fiveADay, tenADay);
+    expect(pair?.calls).toEqual({ total: 1, refusedByA: 1, refusedByB: 1, onlyBRefuses: 0, onlyARefuses: 0 });
   });
 
   it('5 vs 10 calls a day: they part when the fifth call connects; the sixth is refused only under 5', async () => {

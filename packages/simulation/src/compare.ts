@@ -4,13 +4,14 @@
 // the history's requests and calls the second policy would have refused (or allowed) that the first did not.
 // The fold, the views and the decisions are core's; this only walks the history in fact order.
 import {
-  applyFact,
+  type BusinessFact,
   businessRuleEnv,
   type CallPermissionsView,
   callPermissions,
   changeInstants,
   compareFacts,
   decide,
+  evolve,
   type Fact,
   factRank,
   type Instant,
@@ -104,14 +105,10 @@ export function comparePolicies(
   only?: (pair: Pair) => boolean,
 ): PairComparison[] {
   const byPair = new Map<string, PairFact[]>();
-  const callbacks = new Map<string, { at: Instant; enabled: boolean }[]>();
+  const businessFacts = new Map<string, BusinessFact[]>();
   for (const f of [...history.facts].sort(compareFacts)) {
     if (isBusinessFact(f)) {
-      if (f.type === 'CallbackSettingChanged') {
-        const list = callbacks.get(f.business) ?? [];
-        list.push({ at: f.at, enabled: f.enabled });
-        callbacks.set(f.business, list);
-      }
+      businessFacts.set(f.business, [...(businessFacts.get(f.business) ?? []), f]);
       continue;
     }
     const stream = pairStreamId(f.pair);
@@ -127,7 +124,7 @@ export function comparePolicies(
   for (const [stream, facts] of [...byPair].sort(([x], [y]) => (x < y ? -1 : 1))) {
     const pair = parseStreamId(stream);
     if (only && !only(pair)) continue;
-    const changes = callbacks.get(pair.business) ?? [];
+    const settings = businessFacts.get(pair.business) ?? [];
     out.push(
       comparePair(
         pair,
@@ -135,7 +132,7 @@ export function comparePolicies(
         actionsByPair.get(stream) ?? [],
         [a, b].map((book) => ({
           state: initialPairState(pair.business, pair.user),
-          env: businessRuleEnv(book, pair.business, changes),
+          env: businessRuleEnv(book, pair.business, settings),
           book,
         })) as [Side & { book: PolicyBook }, Side & { book: PolicyBook }],
       ),
@@ -213,8 +210,8 @@ function comparePair(
     }
     current = at;
     if (step.kind === 'fact') {
-      applyFact(sideA.state, step.fact, sideA.env);
-      applyFact(sideB.state, step.fact, sideB.env);
+      evolve(sideA.state, step.fact, sideA.env);
+      evolve(sideB.state, step.fact, sideB.env);
       atCurrent.push(step.fact);
       continue;
     }

@@ -32,12 +32,17 @@ export function jsonParam(value: unknown): string {
 }
 
 const ARRAY_ESCAPES = /["\\]/g;
+const NEEDS_ESCAPE = /["\\]/;
 
 /**
  * A text[] parameter as PostgreSQL's array literal (`$1::text[]`): cheaper for the server than unpacking
  * JSON, which counts in queries that run per state read. Every element is quoted, `"` and `\` escaped.
  */
 export function textArrayParam(values: readonly string[]): string {
+  if (values.length === 0) return '{}';
+  const joined = values.join('","');
+  // Most lists (keys, streams, hashes) need no escape: one scan of the joined text says so.
+  if (!NEEDS_ESCAPE.test(joined)) return `{"${joined}"}`;
   let literal = '{';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) literal += ',';

@@ -35,12 +35,10 @@ export const COMMIT_LOCK = 7_212_660_302;
 
 // Heads move only from the version the decision was made on: an UPDATE for existing streams, an INSERT for
 // new ones (its revision is the column's default). A stream missing from the result had another writer first.
-const MOVE_HEADS = `
-with input as (
-  select * from json_to_recordset($1::json) as i(
-    stream text, business text, expected integer, expected_revision bigint, version integer, state json,
-    last_at double precision)
-),
+// `input` is the relation of planned heads: a JSON parameter unpacked, or a bulk-loaded table (bulk.ts).
+export function moveHeads(input: string): string {
+  return `
+with input as (select * from ${input}),
 moved as (
   update heads h
   set version = i.version, state = i.state, last_at = i.last_at,
@@ -59,6 +57,13 @@ created as (
   returning stream, revision, stale_from
 )
 select * from moved union all select * from created`;
+}
+
+/** The columns of a planned head (`PlannedHead`), as SQL. */
+export const HEAD_COLUMNS =
+  'stream text, business text, expected integer, expected_revision bigint, version integer, state json, last_at double precision';
+
+const MOVE_HEADS = moveHeads(`json_to_recordset($1::json) as i(${HEAD_COLUMNS})`);
 
 const INSERT_FACTS = `
 insert into facts (stream, version, type, at, rank, key, data)
@@ -72,11 +77,17 @@ delete from checkpoints c
 using json_to_recordset($1::json) as d(stream text, at double precision, rank smallint, key text)
 where c.stream = d.stream and (c.at, c.rank, c.key) >= (d.at, d.rank, d.key collate "C")`;
 
-const INSERT_CHECKPOINTS = `
+/** Checkpoints from `input`, a relation of `CHECKPOINT_COLUMNS`; one at the same position is replaced. */
+export function insertCheckpoints(input: string): string {
+  return `
 insert into checkpoints (stream, at, rank, key, state)
-select c.stream, c.at, c.rank, c.key, c.state
-from json_to_recordset($1::json) as c(stream text, at double precision, rank smallint, key text, state json)
+select c.stream, c.at, c.rank, c.key, c.state from ${input}
 on conflict (stream, at, rank, key) do update set state = excluded.state`;
+}
+
+export const CHECKPOINT_COLUMNS = 'stream text, at double precision, rank smallint, key text, state json';
+
+const INSERT_CHECKPOINTS = insertCheckpoints(`json_to_recordset($1::json) as c(${CHECKPOINT_COLUMNS})`);
 
 // A business fact from an instant on makes every pair state of the business that folded past it stale, and
 // its checkpoints from there on useless. Pair streams re-folded in the same commit saw the fact already.
@@ -97,10 +108,21 @@ stale as (
 delete from checkpoints c using stale s where c.stream = s.stream and c.at >= s.stale_from`;
 
 // A cached head of the stored revision is not read again: its state stays on the server. Revisions come from
-// one sequence, so a revision names one head of one stream: matching it alone is enough.
+// one sequence, so a revision names one head of one stream: matching it alone is enough. Each asked-for
+// stream comes with the revision the caller holds (0 for none: revisions start at 1), and is read by its own
+// index probe (a LATERAL subquery the planner cannot turn into a hash join over every head and its state).
 const HEADS = `
-select stream, version, revision, stale_from, cached, case when cached then null else state end as state
-from (select *, revision = any($2::bigint[]) as cached from heads where stream = any($1::text[])) h`;
+select h.stream, h.version, h.revision, h.stale_from, h.revision = q.revision as cached,
+       case when h.revision = q.revision then null else h.state end as state
+from unnest($1::text[], $2::bigint[]) as q(stream, revision)
+cross join lateral (select * from heads where heads.stream = q.stream limit 1) h`;
+
+// One index probe per key, whatever the planner would estimate: `key = any($1)` over a large list (a bulk
+// replay asks for tens of thousands of keys) is planned as a sequential scan of the whole log once the list is
+// a fair share of a freshly loaded table, and a LATERAL subquery with a LIMIT cannot be turned into that.
+const KNOWN_KEYS = `
+select f.key from unnest($1::text[]) as k(key)
+cross join lateral (select key from facts where facts.key = k.key limit 1) f`;
 
 interface HeadRow {
   stream: string;
@@ -116,14 +138,15 @@ interface HeadRow {
  * set-based statements however many facts and streams it carries.
  */
 export class SqlFactStore implements FactStore {
-  constructor(protected readonly client: SqlClient) {}
+  constructor(
+    protected readonly client: SqlClient,
+    /** How a commit's rows reach the database: JSON parameters, or COPY in a bulk unit of work. */
+    private readonly rows: CommitRows = jsonRows,
+  ) {}
 
   async knownKeys(keys: readonly string[]): Promise<ReadonlySet<string>> {
     if (keys.length === 0) return new Set();
-    const rows = await this.client.query<{ key: string }>(
-      'select key from facts where key = any($1::text[])',
-      [textArrayParam(keys)],
-    );
+    const rows = await this.client.query<{ key: string }>(KNOWN_KEYS, [textArrayParam(keys)]);
     return new Set(rows.map((r) => r.key));
   }
 
@@ -144,12 +167,10 @@ export class SqlFactStore implements FactStore {
     if (streams.length === 0) return found;
     const rows = await this.client.query<HeadRow & Record<string, unknown>>(HEADS, [
       textArrayParam(streams),
-      numberArrayParam([...cached.values()].map((h) => h.revision)),
+      numberArrayParam(streams.map((s) => cached.get(s)?.revision ?? 0)),
     ]);
     for (const r of rows) {
       const same = r.cached ? cached.get(r.stream) : undefined;
-      if (r.cached && same?.revision !== numberOf(r.revision))
-        throw new Error(`stream ${r.stream}: revision ${r.revision} was cached for another stream`);
       found.set(
         r.stream,
         same ?? {
@@ -201,14 +222,13 @@ export class SqlFactStore implements FactStore {
     const written = new Map<string, StoredHead>();
     if (commits.length === 0 && invalidations.length === 0) return written;
     const plan = planCommit(commits);
+    // The rows are encoded before the commit lock is taken: other writers wait only for the statements.
+    const rows = this.rows.prepare(plan);
     try {
       await this.client.transaction(async (tx) => {
         await tx.query('select pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
         if (plan.heads.length > 0) {
-          const moved = await tx.query<{ stream: string; revision: unknown; stale_from: unknown }>(
-            MOVE_HEADS,
-            [jsonParam(plan.heads)],
-          );
+          const moved = await rows.moveHeads(tx);
           if (moved.length !== plan.heads.length) throw await conflictOf(tx, commits, moved);
           const planned = new Map(plan.heads.map((h) => [h.stream, h]));
           const states = new Map(commits.map((c) => [c.stream, c.state]));
@@ -223,15 +243,18 @@ export class SqlFactStore implements FactStore {
             });
           }
         }
-        if (plan.facts.length > 0) await tx.query(INSERT_FACTS, [jsonParam(plan.facts)]);
+        if (plan.facts.length > 0) await rows.insertFacts(tx);
         if (plan.drops.length > 0) await tx.query(DROP_CHECKPOINTS, [jsonParam(plan.drops)]);
-        if (plan.checkpoints.length > 0) await tx.query(INSERT_CHECKPOINTS, [jsonParam(plan.checkpoints)]);
+        if (plan.checkpoints.length > 0) await rows.insertCheckpoints(tx);
         if (invalidations.length > 0) {
           await tx.query(INVALIDATE, [jsonParam(invalidations), textArrayParam(plan.refolded)]);
         }
       });
     } catch (error) {
-      throw await this.translate(error, commits);
+      const translated = await this.translate(error, commits);
+      if (translated instanceof ConcurrencyError || translated instanceof DuplicateFactError)
+        await this.rows.afterConflict?.(this.client);
+      throw translated;
     }
     return written;
   }
@@ -276,21 +299,89 @@ export class SqlFactStore implements FactStore {
   async close(): Promise<void> {}
 }
 
-interface PlannedHead {
-  stream: string;
-  business: string;
-  expected: number;
-  expected_revision: number | null;
-  version: number;
-  state: PairStateJson | null;
-  last_at: number | null;
+/** A head a commit moves, as `HEAD_COLUMNS`: from `expected` (and its revision) to `version`. */
+export interface PlannedHead {
+  readonly stream: string;
+  readonly business: string;
+  readonly expected: number;
+  readonly expected_revision: number | null;
+  readonly version: number;
+  readonly state: PairStateJson | null;
+  readonly last_at: number | null;
 }
 
-interface CommitPlan {
+/** A fact row a commit adds; `n` is its place in the commit (positions follow it). */
+export interface PlannedFact {
+  readonly n: number;
+  readonly stream: string;
+  readonly version: number;
+  readonly type: string;
+  readonly at: number;
+  readonly rank: number;
+  readonly key: string;
+  readonly data: Fact;
+}
+
+/** A checkpoint row, as `CHECKPOINT_COLUMNS`. */
+export interface PlannedCheckpoint {
+  readonly stream: string;
+  readonly at: number;
+  readonly rank: number;
+  readonly key: string;
+  readonly state: PairStateJson;
+}
+
+/** What `moveHeads` returns for each head it moved. */
+export interface MovedHead {
+  readonly stream: string;
+  readonly revision: unknown;
+  readonly stale_from: unknown;
+}
+
+/** A commit's rows, encoded for their statements (`CommitRows.prepare`) and sent by them. */
+export interface PreparedRows {
+  moveHeads(tx: SqlClient): Promise<MovedHead[]>;
+  insertFacts(tx: SqlClient): Promise<void>;
+  insertCheckpoints(tx: SqlClient): Promise<void>;
+}
+
+/**
+ * How a commit's rows reach the database. By default each statement takes its rows as one JSON parameter (a
+ * commit is a few statements however large it is); a bulk unit of work loads them with COPY (bulk.ts).
+ * `prepare` encodes them before the commit takes its lock.
+ */
+export interface CommitRows {
+  prepare(plan: CommitPlan): PreparedRows;
+  /**
+   * Called on the enclosing unit of work after a commit lost to another writer (its savepoint rolled back),
+   * before the engine reads again and retries.
+   */
+  afterConflict?(unit: SqlClient): Promise<void>;
+}
+
+const jsonRows: CommitRows = {
+  prepare(plan) {
+    const heads = jsonParam(plan.heads);
+    const facts = jsonParam(plan.facts);
+    const checkpoints = jsonParam(plan.checkpoints);
+    return {
+      moveHeads: (tx) => tx.query<MovedHead & Record<string, unknown>>(MOVE_HEADS, [heads]),
+      insertFacts: async (tx) => {
+        await tx.query(INSERT_FACTS, [facts]);
+      },
+      insertCheckpoints: async (tx) => {
+        await tx.query(INSERT_CHECKPOINTS, [checkpoints]);
+      },
+    };
+  },
+};
+
+/** The rows of one commit, as planned from its stream commits. */
+export interface CommitPlan {
   heads: PlannedHead[];
-  facts: object[];
+  facts: PlannedFact[];
   drops: object[];
-  checkpoints: object[];
+  checkpoints: PlannedCheckpoint[];
   /** Pair streams re-folded in this commit: an invalidation leaves them alone. */
   refolded: string[];
 }

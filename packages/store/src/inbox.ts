@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { bytesOf, isoOf, jsonParam, numberOf } from './codec.js';
+import { EncodedBody, encodeBody, sha256Hex } from './encodedBody.js';
 import type { SqlClient } from './sqlClient.js';
 
 /** What became of a received body: its facts were applied, were all known, it carried none, or it was bad. */
@@ -10,34 +10,6 @@ export const inboxOutcomes: readonly InboxOutcome[] = ['applied', 'duplicate', '
 export interface InboxSource {
   readonly file: string;
   readonly line?: number;
-}
-
-/**
- * A body hashed and encoded ahead of time (`encodeBody`): a replay does it while the previous batch is at
- * the database, so the batch's own transaction does not wait for it. Only `encodeBody` makes one, so its
- * hash is always the text's.
- */
-export class EncodedBody {
-  private constructor(
-    readonly text: string,
-    /** sha256 of the text's UTF-8 bytes, hex. */
-    readonly hash: string,
-    /**
-     * The body's members of a row of `record`'s JSON parameter, `"hash":…,"body":…` with the bytes in base64
-     * (hex and base64 need no escaping).
-     */
-    readonly members: string,
-  ) {}
-
-  static of(text: string): EncodedBody {
-    const bytes = Buffer.from(text, 'utf8');
-    const hash = sha256Hex(bytes);
-    return new EncodedBody(text, hash, `"hash":"${hash}","body":"${bytes.toString('base64')}"`);
-  }
-}
-
-function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /** One received capture line or webhook body, as received, with what became of it. */
@@ -98,33 +70,83 @@ export function bodyHash(body: string): string {
   return sha256Hex(body);
 }
 
-export function encodeBody(text: string): EncodedBody {
-  return EncodedBody.of(text);
-}
-
 function encoded(body: string | EncodedBody): EncodedBody {
   return typeof body === 'string' ? encodeBody(body) : body;
 }
 
-const RECORD = `
+/**
+ * Stores the distinct bodies of `input` (columns as `INBOX_COLUMNS`, with `body` given by `bodyExpr`): new
+ * ones inserted in `n` order, known ones counted as delivered again. Returns every body's row.
+ */
+export function recordBodies(input: string, bodyExpr: string): string {
+  return `
 insert into inbox (hash, body, source_file, source_line, outcome, reason, deliveries)
-select i.hash, decode(i.body, 'base64'), i.file, i.line, i.outcome, i.reason, i.deliveries
-from json_to_recordset($1::json) as i(
-  n integer, hash text, body text, file text, line integer, outcome text, reason text, deliveries integer)
+select i.hash, ${bodyExpr}, i.file, i.line, i.outcome, i.reason, i.deliveries
+from ${input}
 order by i.n
 on conflict (hash) do update
 set deliveries = inbox.deliveries + excluded.deliveries, last_received_at = now()
 returning id, hash, deliveries`;
+}
+
+/** The columns of a distinct body to record, as SQL (`body` as bytes; the JSON form sends it in base64). */
+export const INBOX_COLUMNS =
+  'n integer, hash text, body bytea, file text, line integer, outcome text, reason text, deliveries integer';
+
+const RECORD = recordBodies(
+  `json_to_recordset($1::json) as i(${INBOX_COLUMNS.replace('body bytea', 'body text')})`,
+  "decode(i.body, 'base64')",
+);
 
 const decoder = new TextDecoder();
 
+/** One distinct body of a `record` call: its first delivery in the call and how many the call carries. */
+export interface InboxRow {
+  /** Its place among the call's distinct bodies: ids follow it. */
+  readonly n: number;
+  readonly item: InboxDelivery;
+  readonly body: EncodedBody;
+  deliveries: number;
+}
+
+/** What storing a body answers: its row, and its deliveries so far (this call's included). */
+export interface StoredBody {
+  readonly id: unknown;
+  readonly hash: string;
+  readonly deliveries: unknown;
+}
+
+/**
+ * How `record` stores its distinct bodies (new ones inserted, known ones counted) and reads back each one's
+ * row: by default one statement with the rows as a JSON parameter; a bulk unit of work loads them with COPY
+ * (bulk.ts).
+ */
+export type InboxRows = (client: SqlClient, rows: readonly InboxRow[]) => Promise<StoredBody[]>;
+
+const jsonInboxRows: InboxRows = (client, rows) => {
+  // The parameter is a few MB for a replay batch: written from the bodies' ready-made members (every other
+  // value is JSON.stringify-ed) instead of one JSON.stringify of it all.
+  let param = '[';
+  for (const { n, item, body, deliveries } of rows) {
+    if (n > 0) param += ',';
+    param += `{"n":${n},${body.members},"file":${JSON.stringify(item.source.file)},`;
+    param += `"line":${item.source.line ?? null},"outcome":${JSON.stringify(item.outcome)},`;
+    param += `"reason":${JSON.stringify(item.reason ?? null)},"deliveries":${deliveries}}`;
+  }
+  param += ']';
+  return client.query<StoredBody & Record<string, unknown>>(RECORD, [param]);
+};
+
 export class SqlInbox implements Inbox {
-  constructor(private readonly client: SqlClient) {}
+  constructor(
+    private readonly client: SqlClient,
+    private readonly store: InboxRows = jsonInboxRows,
+  ) {}
 
   async record(items: readonly InboxDelivery[]): Promise<InboxReceipt[]> {
     for (const [i, item] of items.entries()) validate(item, i);
     // One row per distinct body: a body twice in one batch is one row delivered twice.
-    const rows = new Map<string, { n: number; item: InboxDelivery; body: EncodedBody; deliveries: number }>();
+    const rows = new Map<string, InboxRow>();
     const hashes = items.map((item) => {
       const body = encoded(item.body);
       const row = rows.get(body.hash);
@@ -133,19 +155,7 @@ export class SqlInbox implements Inbox {
       return body.hash;
     });
     if (rows.size === 0) return [];
-    // The parameter is a few MB for a replay batch: written from the bodies' ready-made members (every other
-    // value is JSON.stringify-ed) instead of one JSON.stringify of it all.
-    let param = '[';
-    for (const { n, item, body, deliveries } of rows.values()) {
-      if (n > 0) param += ',';
-      param += `{"n":${n},${body.members},"file":${JSON.stringify(item.source.file)},`;
-      param += `"line":${item.source.line ?? null},"outcome":${JSON.stringify(item.outcome)},`;
-      param += `"reason":${JSON.stringify(item.reason ?? null)},"deliveries":${deliveries}}`;
-    }
-    param += ']';
-    const stored = await this.client.query<{ id: unknown; hash: string; deliveries: unknown }>(RECORD, [
-      param,
-    ]);
+    const stored = await this.store(this.client, [...rows.values()]);
     const byHash = new Map(
       stored.map((r) => [r.hash, { id: numberOf(r.id), total: numberOf(r.deliveries) }]),
     );

@@ -1,11 +1,10 @@
 // The public surface of @callpermit/store: a durable FactStore (PGlite embedded, or PostgreSQL), its inbox
 // of received bodies, and the SQL client port the two drivers implement.
-
+export { BinaryCopyWriter } from './copyBinary.js';
 export { DEFAULT_DISK_RESERVE_MB } from './diskReserve.js';
+export { type EncodedBodies, EncodedBody, encodeBodies, encodeBody } from './encodedBody.js';
 export {
   bodyHash,
-  EncodedBody,
-  encodeBody,
   type Inbox,
   type InboxCounts,
   type InboxDelivery,

@@ -1,8 +1,18 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { KeyedMutex } from '@callpermit/core';
 import pg from 'pg';
+import { from as copyStream } from 'pg-copy-streams';
 import { pgTypesWith } from './codec.js';
 import { type SqlClient, transactionScope } from './sqlClient.js';
 import { classified } from './unavailable.js';
+
+/** COPY … FROM STDIN on one connection, through pg-copy-streams: the chunks are streamed as they are. */
+async function copyOn(client: pg.PoolClient, target: string, data: readonly Uint8Array[]): Promise<number> {
+  const stream = client.query(copyStream(`copy ${target} from stdin (format binary)`));
+  await pipeline(Readable.from(data, { objectMode: false }), stream);
+  return stream.rowCount;
+}
 
 /** A URL safe to print: the password replaced. */
 export function redactUrl(url: string): string {
@@ -175,6 +185,18 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
       }
     },
     exclusive: locks.exclusive,
+    async copyFrom(target, data) {
+      const connection = await checkOut(pool);
+      let broken: Error | undefined;
+      try {
+        return await copyOn(connection.client, target, data);
+      } catch (error) {
+        broken = error as Error;
+        throw classified(error);
+      } finally {
+        connection.giveBack(broken);
+      }
+    },
     async transaction(fn) {
       const connection = await checkOut(pool);
       const client = connection.client;
@@ -184,12 +206,21 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
         const result = await fn(
           transactionScope(
             'postgres',
-            async (sql, params) => {
-              try {
-                return (await client.query(sql, params as unknown[] | undefined)).rows;
-              } catch (error) {
-                throw classified(error);
-              }
+            {
+              query: async (sql, params) => {
+                try {
+                  return (await client.query(sql, params as unknown[] | undefined)).rows;
+                } catch (error) {
+                  throw classified(error);
+                }
+              },
+              copyFrom: async (target, data) => {
+                try {
+                  return await copyOn(client, target, data);
+                } catch (error) {
+                  throw classified(error);
+                }
+              },
             },
             0,
             locks.exclusive,

@@ -45,12 +45,22 @@ export async function openPglite(
     }
   };
   const run = (sql: string, params?: readonly unknown[]) => guarded((q, p) => db.query(q, p), sql, params);
+  // A bulk load writes too: the same reserve and the same classification.
+  const copy = async (on: Pick<PGlite, 'query'>, target: string, data: readonly Uint8Array[]) => {
+    try {
+      reserve(`copy ${target}`);
+      return await copyInto(on, target, data);
+    } catch (error) {
+      throw classified(error);
+    }
+  };
   // One process per directory (the lock file): a mutex in this process excludes everyone.
   const locks = new KeyedMutex();
   const exclusive = <T>(key: string, fn: () => Promise<T>) => locks.run(key, fn);
   return {
     driver: 'pglite',
     query: (sql, params) => run(sql, params) as never,
+    copyFrom: (target, data) => copy(db, target, data),
     exclusive,
     transaction: (fn) =>
       db
@@ -58,7 +68,10 @@ export async function openPglite(
           fn(
             transactionScope(
               'pglite',
-              (sql, params) => guarded((q, p) => tx.query(q, p), sql, params),
+              {
+                query: (sql, params) => guarded((q, p) => tx.query(q, p), sql, params),
+                copyFrom: (target, data) => copy(tx, target, data),
+              },
               0,
               exclusive,
             ),
@@ -75,6 +88,18 @@ export async function openPglite(
       }
     },
   };
+}
+
+/** PGlite's COPY reads the data from its `/dev/blob` device, which serves the Blob given with the query. */
+async function copyInto(
+  db: Pick<PGlite, 'query'>,
+  target: string,
+  data: readonly Uint8Array[],
+): Promise<number> {
+  const result = await db.query(`copy ${target} from '/dev/blob' (format binary)`, [], {
+    blob: new Blob(data as Uint8Array<ArrayBuffer>[]),
+  });
+  return result.affectedRows ?? 0;
 }
 
 /** Takes `<dataDir>.lock` (our pid) or says which live process holds it; a dead holder's lock is taken over. */

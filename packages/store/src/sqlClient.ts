@@ -9,6 +9,12 @@ export interface SqlClient {
   /** 'pglite' (embedded) or 'postgres' (a server through `pg`): for messages, never for SQL. */
   readonly driver: 'pglite' | 'postgres';
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * A bulk load: `COPY target FROM STDIN (FORMAT binary)` on PostgreSQL, the same from PGlite's `/dev/blob`.
+   * `target` is `table (column, …)`; `data` the rows in binary COPY format (`BinaryCopyWriter`). Returns the
+   * rows loaded.
+   */
+  copyFrom(target: string, data: readonly Uint8Array[]): Promise<number>;
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
   /**
    * Runs `fn` while no other holder of `key` runs, in this process or any other on the same database (the
@@ -22,6 +28,13 @@ export interface SqlClient {
 export type Exclusive = SqlClient['exclusive'];
 
 type RunQuery = (sql: string, params?: readonly unknown[]) => Promise<Row[]>;
+type RunCopy = (target: string, data: readonly Uint8Array[]) => Promise<number>;
+
+/** What a driver does on one connection (or one transaction): statements and bulk loads. */
+export interface Runner {
+  readonly query: RunQuery;
+  readonly copyFrom: RunCopy;
+}
 
 /**
  * The client handed to a transaction's callback: queries run on the transaction, nesting uses savepoints.
@@ -30,20 +43,22 @@ type RunQuery = (sql: string, params?: readonly unknown[]) => Promise<Row[]>;
  */
 export function transactionScope(
   driver: SqlClient['driver'],
-  run: RunQuery,
+  runner: Runner,
   depth = 0,
   exclusive: Exclusive = noExclusive,
 ): SqlClient {
-  if (depth === 0) run = inOrder(run);
+  if (depth === 0) runner = inOrder(runner);
+  const run = runner.query;
   return {
     driver,
     query: <R extends Row>(sql: string, params?: readonly unknown[]) => run(sql, params) as Promise<R[]>,
+    copyFrom: runner.copyFrom,
     exclusive,
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       const savepoint = `callpermit_${depth + 1}`;
       await run(`savepoint ${savepoint}`);
       try {
-        const result = await fn(transactionScope(driver, run, depth + 1, exclusive));
+        const result = await fn(transactionScope(driver, runner, depth + 1, exclusive));
         await run(`release savepoint ${savepoint}`);
         return result;
       } catch (error) {
@@ -66,29 +81,31 @@ const ABORTED = '25P02';
 const ROLLBACK_TO = /^rollback to savepoint /;
 
 /**
- * `run`, with each query started only once the previous one has finished. A query sent after one that failed
- * fails with that first error, not with PostgreSQL's "current transaction is aborted" (25P02), which would hide
- * the reason (a read-only database, a full disk) from a caller awaiting the later query; until a rollback to a
- * savepoint makes the transaction usable again.
+ * `runner`, with each statement or load started only once the previous one has finished. One sent after one
+ * that failed fails with that first error, not with PostgreSQL's "current transaction is aborted" (25P02), which
+ * would hide the reason (a read-only database, a full disk) from a caller awaiting the later one; until a
+ * rollback to a savepoint makes the transaction usable again.
  */
-function inOrder(run: RunQuery): RunQuery {
+function inOrder(runner: Runner): Runner {
   let previous: Promise<unknown> = Promise.resolve();
   let failure: { error: unknown } | undefined;
-  return (sql, params) => {
-    const result = previous
-      .then(() => run(sql, params))
-      .then(
-        (rows) => {
-          if (ROLLBACK_TO.test(sql)) failure = undefined;
-          return rows;
-        },
-        (error: unknown) => {
-          if (failure !== undefined && (error as { code?: unknown }).code === ABORTED) throw failure.error;
-          failure ??= { error };
-          throw error;
-        },
-      );
+  const queue = <T>(next: () => Promise<T>, sql?: string): Promise<T> => {
+    const result = previous.then(next).then(
+      (value) => {
+        if (sql !== undefined && ROLLBACK_TO.test(sql)) failure = undefined;
+        return value;
+      },
+      (error: unknown) => {
+        if (failure !== undefined && (error as { code?: unknown }).code === ABORTED) throw failure.error;
+        failure ??= { error };
+        throw error;
+      },
+    );
     previous = result.catch(() => {});
     return result;
+  };
+  return {
+    query: (sql, params) => queue(() => runner.query(sql, params), sql),
+    copyFrom: (target, data) => queue(() => runner.copyFrom(target, data)),
   };
 }

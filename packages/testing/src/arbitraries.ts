@@ -1,6 +1,7 @@
 import type { Instant, Pair, PairFact } from '@callpermit/core';
+import { T0 } from '@callpermit/core/testing';
 import fc from 'fast-check';
-import { factsFor, T0 } from './facts.js';
+import { factsFor } from './facts.js';
 
 const requestIds = ['wamid.r1', 'wamid.r2', 'wamid.r3'];
 const callIds = ['call.c1', 'call.c2', 'call.c3', 'call.c4'];
@@ -82,26 +83,3 @@ export function batches<T>(items: readonly T[], cuts: readonly number[]): T[][] 
   }
   return out;
 }
-
-// Arbitraries of pairs, instants (dense at window edges), policies and whole fact histories built with
-// `facts.*`: written beside core's own property tests and published here.
-export {
-  callbackChangeArb,
-  factHistoryArb,
-  type HistoryOptions,
-  type InstantOptions,
-  instantArb,
-  pairArb,
-  pairFactArb,
-  policyArb,
-} from '../../core/src/test/arbitraries.js';
-
-// Inputs that cannot be meant (a valid command or fact with one field broken, instants in the wrong unit),
-// with the field an entry point must name: for property tests of any boundary in front of the engine.
-export {
-  badInstantArg,
-  commandArb,
-  type Malformed,
-  malformedCommandArb,
-  malformedFactArb,
-} from '../../core/src/test/malformed.js';

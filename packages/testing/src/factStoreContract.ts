@@ -27,10 +27,11 @@ import {
   type StoredHead,
   type StreamCommit,
 } from '@callpermit/core';
+import { DAY, T0 } from '@callpermit/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batches, historyFacts, historySteps } from './arbitraries.js';
-import { callbackChanged, DAY, factsFor, neighbourPairs, T0, uniqueBusiness, uniquePair } from './facts.js';
+import { callbackChanged, factsFor, neighbourPairs, uniqueBusiness, uniquePair } from './facts.js';
 
 /** The rules' environment of a business with no business facts: default policy, callback off. */
 function plainEnv(business: string, book: PolicyBook = defaultPolicyBook): RuleEnv {
@@ -143,7 +144,7 @@ export function factStoreContract(
           version += facts.length;
         }
         // A snapshot no fold of these facts gives: the store must hand back exactly what it was given.
-        const marker: PairState = { ...freshFold(pair, all), facts: 4242, unansweredStreak: 3 };
+        const marker: PairState = { ...freshFold(pair, all), factCount: 4242, unansweredStreak: 3 };
         await store.commit([{ stream, expectedVersion: 200, facts: [], state: marker, checkpoints: [] }]);
         expect((await store.heads([stream])).get(stream)).toMatchObject({ version: 200, state: marker });
       });
@@ -177,7 +178,7 @@ export function factStoreContract(
         revisionOf(moved);
 
         // A new state without a new fact (a re-fold): same version, new revision.
-        const refolded: PairState = { ...freshFold(pair, [...first, second]), facts: 99 };
+        const refolded: PairState = { ...freshFold(pair, [...first, second]), factCount: 99 };
         await store.commit([{ stream, expectedVersion: 2, facts: [], state: refolded, checkpoints: [] }]);
         const again = (await store.heads([stream], new Map([[stream, moved as StoredHead]]))).get(stream);
         expect(again).toMatchObject({ version: 2, state: refolded });
@@ -805,7 +806,7 @@ export function factStoreContract(
           cp;
           cp = await store.checkpointBefore(stream, bound)
         ) {
-          const prefix = sorted.filter((x) => compareFacts(x, sorted[cp.state.facts - 1] as Fact) <= 0);
+          const prefix = sorted.filter((x) => compareFacts(x, sorted[cp.state.factCount - 1] as Fact) <= 0);
           expect(cp.state).toEqual(freshFold(pair, prefix));
           expect(cp.position).toEqual(positionOf(prefix.at(-1) as Fact));
           bound = cp.position;
@@ -988,7 +989,7 @@ export function factStoreContract(
         expect(answers[1]).toEqual(answers[0]);
         for (let i = 2; i < answers.length; i++) expect(answers[i]).not.toEqual(answers[i - 1]);
         // The answer is the reader's own: changing it changes nothing stored.
-        (answers[4] as PairState).facts = -1;
+        (answers[4] as PairState).factCount = -1;
         expect(await reader.state(pair, at)).toEqual(await uncached());
       });
 

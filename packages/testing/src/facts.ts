@@ -1,18 +1,5 @@
-import type {
-  BusinessFact,
-  CallbackSettingChanged,
-  Fact,
-  Instant,
-  Pair,
-  PairFact,
-  SourceRef,
-} from '@callpermit/core';
-
-/** 2026-01-01T00:00:00Z: a Unix-seconds origin for test histories. */
-export const T0: Instant = 1_767_225_600;
-export const DAY = 86_400;
-
-export const testSource: SourceRef = { kind: 'test', ref: 'callpermit-testing' };
+import type { BusinessFact, CallbackSettingChanged, Fact, Instant, Pair, PairFact } from '@callpermit/core';
+import { testSource } from '@callpermit/core/testing';
 
 const runNonce = String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
 let counter = 0;

@@ -1,34 +1,33 @@
-// Builders of capture lines in Meta's wire shapes (reference §1–§8), for end-to-end tests of the CLI and the
-// HTTP service (`payloadOf` takes the webhook body out of a webhook line). No dependency: plain JSON.
-export const BUSINESS = '109876543210987';
+// Capture lines in Meta's wire shapes (reference §1–§8) for end-to-end tests of the CLI and the HTTP service:
+// one line of text per call, built by cloud-api's production builders (`packages/cloud-api/src/build/`) for
+// the pair of Meta's samples. `payloadOf` takes the webhook body out of a webhook line.
+import {
+  type BusinessNumber,
+  callConnectWebhook,
+  callPermissionsCall,
+  callStatusWebhook,
+  callTerminateWebhook,
+  createTemplateCall,
+  messageStatusWebhook,
+  permissionReplyWebhook,
+  permissionRequestBody,
+  permissionRequestCall,
+  settingsCall,
+  userMessageWebhook,
+  type WebhookBody,
+  webhookLine,
+} from '@callpermit/cloud-api';
+import { testPair } from '@callpermit/core/testing';
+
+export const BUSINESS = testPair.business;
 export const WABA = '102938475610293';
-export const USER = '447700900123';
+export const USER = testPair.user;
 
-const iso = (at: number) => new Date(at * 1000).toISOString();
+const NUMBER: BusinessNumber = { phoneNumberId: BUSINESS, wabaId: WABA };
 
-function webhook(field: string, value: Record<string, unknown>, receivedAt: number): string {
-  return JSON.stringify({
-    kind: 'webhook',
-    received_at: iso(receivedAt),
-    payload: {
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: WABA,
-          changes: [
-            {
-              field,
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '15550001111', phone_number_id: BUSINESS },
-                ...value,
-              },
-            },
-          ],
-        },
-      ],
-    },
-  });
+/** A webhook body as the line of a capture file, received when it happened. */
+function received(payload: WebhookBody, at: number): string {
+  return JSON.stringify(webhookLine(payload, at));
 }
 
 export function status(
@@ -37,9 +36,7 @@ export function status(
   at: number,
   user = USER,
 ): string {
-  const item: Record<string, unknown> = { id, status: s, timestamp: String(at), recipient_id: user };
-  if (s === 'failed') item.errors = [{ code: 131026, title: 'Message undeliverable' }];
-  return webhook('messages', { statuses: [item] }, at);
+  return received(messageStatusWebhook(NUMBER, { messageId: id, user, status: s, at }), at);
 }
 
 export interface ReplyOptions {
@@ -51,31 +48,24 @@ export interface ReplyOptions {
 }
 
 export function reply(id: string, at: number, o: ReplyOptions, user = USER): string {
-  const body: Record<string, unknown> = { response: o.response };
-  if (o.permanent !== undefined) body.is_permanent = o.permanent;
-  if (o.expiration !== undefined) body.expiration_timestamp = o.expiration;
-  if (o.source !== undefined) body.response_source = o.source;
-  const message: Record<string, unknown> = {
-    from: user,
-    id,
-    timestamp: String(at),
-    type: 'interactive',
-    interactive: { type: 'call_permission_reply', call_permission_reply: body },
-  };
-  if (o.context) message.context = { from: user, id: o.context };
-  return webhook(
-    'messages',
-    { contacts: [{ profile: { name: 'Ana' }, wa_id: user }], messages: [message] },
+  return received(
+    permissionReplyWebhook(NUMBER, {
+      replyId: id,
+      user,
+      at,
+      response: o.response,
+      ...(o.context === undefined ? {} : { context: o.context }),
+      ...(o.permanent === undefined ? {} : { permanent: o.permanent }),
+      ...(o.expiration === undefined ? {} : { expiresAt: o.expiration }),
+      ...(o.source === undefined ? {} : { source: o.source }),
+      name: 'Ana',
+    }),
     at,
   );
 }
 
 export function userText(id: string, at: number, user = USER): string {
-  return webhook(
-    'messages',
-    { messages: [{ from: user, id, timestamp: String(at), type: 'text', text: { body: 'hi' } }] },
-    at,
-  );
+  return received(userMessageWebhook(NUMBER, { messageId: id, user, at, text: 'hi' }), at);
 }
 
 export function callConnect(
@@ -84,24 +74,7 @@ export function callConnect(
   direction: 'USER_INITIATED' | 'BUSINESS_INITIATED',
   user = USER,
 ): string {
-  const [from, to] = direction === 'USER_INITIATED' ? [user, '15550001111'] : ['15550001111', user];
-  return webhook(
-    'calls',
-    {
-      calls: [
-        {
-          id,
-          from,
-          to,
-          event: 'connect',
-          timestamp: String(at),
-          direction,
-          session: { sdp_type: 'offer', sdp: 'v=0' },
-        },
-      ],
-    },
-    at,
-  );
+  return received(callConnectWebhook(NUMBER, { callId: id, user, at, direction }), at);
 }
 
 export function callTerminate(
@@ -112,22 +85,11 @@ export function callTerminate(
   statusText: 'COMPLETED' | 'FAILED' = 'COMPLETED',
   user = USER,
 ): string {
-  const [from, to] = direction === 'USER_INITIATED' ? [user, '15550001111'] : ['15550001111', user];
-  const call: Record<string, unknown> = {
-    id,
-    from,
-    to,
-    event: 'terminate',
-    direction,
-    timestamp: String(at),
-    status: statusText,
-  };
-  if (started) {
-    call.start_time = String(started.start);
-    call.end_time = String(started.start + started.duration);
-    call.duration = started.duration;
-  }
-  return webhook('calls', { calls: [call] }, at);
+  const times = started && { startedAt: started.start, endedAt: started.start + started.duration };
+  return received(
+    callTerminateWebhook(NUMBER, { callId: id, user, at, direction, status: statusText, ...times }),
+    at,
+  );
 }
 
 export function callStatus(
@@ -136,114 +98,45 @@ export function callStatus(
   at: number,
   user = USER,
 ): string {
-  return webhook(
-    'calls',
-    { statuses: [{ id, timestamp: String(at), type: 'call', status: s, recipient_id: user }] },
-    at,
-  );
-}
-
-function apiCall(
-  at: number,
-  method: string,
-  path: string,
-  body: unknown,
-  status: number,
-  response: unknown,
-): string {
-  const request: Record<string, unknown> = { method, path };
-  if (body !== undefined) request.body = body;
-  return JSON.stringify({ kind: 'api_call', at: iso(at), request, response: { status, body: response } });
+  return received(callStatusWebhook(NUMBER, { callId: id, user, at, status: s }), at);
 }
 
 /** The body of a free-form (interactive) call permission request to `user` (reference §1). */
 export function freeFormRequestBody(user = USER): Record<string, unknown> {
-  return {
-    messaging_product: 'whatsapp',
-    recipient_type: 'individual',
-    to: user,
-    type: 'interactive',
-    interactive: {
-      type: 'call_permission_request',
-      action: { name: 'call_permission_request' },
-      body: { text: 'May we call?' },
-    },
-  };
+  return permissionRequestBody(user, 'free_form');
 }
 
 /** The body of a template send to `user` (reference §2). */
 export function templateSendBody(name: string, user = USER): Record<string, unknown> {
-  return {
-    messaging_product: 'whatsapp',
-    to: user,
-    type: 'template',
-    template: { name, language: { code: 'en_US' } },
-  };
+  return permissionRequestBody(user, { template: name });
 }
 
+/** A free-form permission request Meta accepted as `wamid`, or refused with 138009 (a status of 300 or more). */
 export function sendFreeForm(wamid: string, at: number, httpStatus = 200, user = USER): string {
-  const ok = httpStatus < 300;
-  return apiCall(
-    at,
-    'POST',
-    `/v23.0/${BUSINESS}/messages`,
-    freeFormRequestBody(user),
-    httpStatus,
-    ok
-      ? { messaging_product: 'whatsapp', contacts: [{ input: user, wa_id: user }], messages: [{ id: wamid }] }
-      : { error: { message: 'limit', type: 'OAuthException', code: 138009 } },
-  );
+  const outcome =
+    httpStatus < 300
+      ? { messageId: wamid }
+      : { httpStatus, code: 138009, message: 'Call permission request limit reached' };
+  return JSON.stringify(permissionRequestCall(NUMBER, { at, user, via: 'free_form', outcome }));
 }
 
 export function createTemplate(name: string, at: number): string {
-  return apiCall(
-    at,
-    'POST',
-    `/v23.0/${WABA}/message_templates`,
-    {
-      name,
-      language: 'en_US',
-      category: 'UTILITY',
-      components: [
-        { type: 'BODY', text: 'May we call you about your order?' },
-        { type: 'call_permission_request' },
-      ],
-    },
-    200,
-    { id: '546151681022936', status: 'PENDING', category: 'UTILITY' },
-  );
+  return JSON.stringify(createTemplateCall(NUMBER, { at, name }));
 }
 
 export function sendTemplate(wamid: string, name: string, at: number, user = USER): string {
-  return apiCall(at, 'POST', `/v23.0/${BUSINESS}/messages`, templateSendBody(name, user), 200, {
-    messaging_product: 'whatsapp',
-    contacts: [{ input: user, wa_id: user }],
-    messages: [{ id: wamid }],
-  });
+  return JSON.stringify(
+    permissionRequestCall(NUMBER, { at, user, via: { template: name }, outcome: { messageId: wamid } }),
+  );
 }
 
+/** The business turns callback permission on or off (calling itself on): `POST …/settings`. */
 export function settings(callback: 'ENABLED' | 'DISABLED', at: number): string {
-  return apiCall(
-    at,
-    'POST',
-    `/v23.0/${BUSINESS}/settings`,
-    { calling: { status: 'ENABLED', callback_permission_status: callback } },
-    200,
-    {
-      success: true,
-    },
-  );
+  return JSON.stringify(settingsCall(NUMBER, { at, calling: true, callback: callback === 'ENABLED' }));
 }
 
 export function getPermissions(at: number, response: unknown, user = USER): string {
-  return apiCall(
-    at,
-    'GET',
-    `/v23.0/${BUSINESS}/call_permissions?user_wa_id=${user}`,
-    undefined,
-    200,
-    response,
-  );
+  return JSON.stringify(callPermissionsCall(NUMBER, { at, user, body: response as object }));
 }
 
 /** A plausible history for `pairs` users of the business, interleaved in time: for replay and crash tests. */

@@ -23,8 +23,9 @@ export function machinesMarkdown(): string {
 
 Generated from the machine definitions in \`packages/core/src/machines/\` by \`pnpm -s docs:generate\`; a test
 fails when this file is stale. Edit the machines, not this file. The fold reads each machine once into a
-lookup table (\`lifecycleTable.ts\`); EXPIRE is sent by the fold when a fact or a query reaches an expiry
-instant (time is an input: no timers). See [rules.md](rules.md) for what each transition means.
+lookup table (\`lifecycleTable.ts\`). Events are named in the past tense, like facts: what happened to the
+lifecycle, which the fold sends as facts arrive; Expired is sent by the fold when a fact or a query reaches
+an expiry instant (time is an input: no timers). See [rules.md](rules.md) for what each transition means.
 
 ${section('Permission', 'permissionMachine.ts', "A pair's call permission: only the user grants or revokes; a temporary grant expires.", permissionMachine as AnyStateMachine)}
 ${section('Permission request', 'requestMachine.ts', 'One permission request message, from sent to expired, superseded or failed.', requestMachine as AnyStateMachine)}`;

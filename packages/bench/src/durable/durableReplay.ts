@@ -4,7 +4,14 @@ import { openSqlClient, openStore, type SqlClient, type StoreOptions } from '@ca
 import { human, seconds } from '../benchmark.js';
 import type { CaptureFile, CaptureOptions } from '../captureGenerator.js';
 import { deadline, type FreshDatabases } from './databases.js';
-import { createFloorTables, type FloorTables, insertBatch, storedBatches } from './floor.js';
+import {
+  copyFloorData,
+  createFloorTables,
+  type FloorTables,
+  insertBatch,
+  loadByCopy,
+  storedBatches,
+} from './floor.js';
 
 /** The capture the replay benchmarks use (replay.memory's too): 1M lines over 10,000 pairs, seed 1. */
 export const REPLAY_CAPTURE: CaptureOptions = { lines: 1_000_000, pairs: 10_000, seed: 1 };
@@ -20,6 +27,11 @@ export interface DurableReplayMeasure {
   readonly batches: number;
   /** Wall seconds of `replayCaptures`. */
   readonly replaySeconds: number;
+  /** Seconds of the copy floor's transaction: every row of the four tables by COPY (reading back not counted). */
+  readonly copyFloorSeconds: number;
+  /** Heads and checkpoints the replay left (the copy floor loads them too). */
+  readonly heads: number;
+  readonly checkpoints: number;
   /** Seconds spent in the keyed floor's insert transactions (reading the rows back is not counted). */
   readonly floorSeconds: number;
   /** The same into tables without keys or indexes. */
@@ -29,10 +41,10 @@ export interface DurableReplayMeasure {
 const PROGRESS_LINES = 100_000;
 
 /**
- * `callpermit replay` of a capture into a fresh database (`replayCaptures`: translation, engine, one
- * transaction per batch with the facts and the inbox lines), then the floors: the rows it stored read back
- * and inserted again, batch for batch, with plain multi-row INSERTs into copies of the store's tables in a
- * second fresh database, first with the store's keys and indexes, then without (see floor.ts).
+ * `callpermit replay` of a capture into a fresh database (`replayCaptures`), then the floors, the rows it
+ * stored read back and written again into copies of the store's tables in a second fresh database (see
+ * floor.ts): by COPY, every table whole (the baseline); then facts and inbox batch for batch with plain
+ * multi-row INSERTs, with the store's keys and indexes and without.
  */
 export async function measureDurableReplay(
   databases: FreshDatabases,
@@ -48,9 +60,10 @@ export async function measureDurableReplay(
     const floorClient = await openSqlClient(await databases.create('floor'));
     try {
       await createFloorTables(floorClient);
+      const copy = await timedCopyFloor(source, floorClient, replay.replaySeconds, log);
       const keyed = await timedFloor(source, floorClient, 'keyed');
       const plain = await timedFloor(source, floorClient, 'plain');
-      return { ...replay, ...keyed, plainFloorSeconds: plain.floorSeconds };
+      return { ...replay, ...copy, ...keyed, plainFloorSeconds: plain.floorSeconds };
     } finally {
       await floorClient.close();
     }
@@ -88,6 +101,23 @@ async function timedReplay(
   } finally {
     await store.close();
   }
+}
+
+async function timedCopyFloor(
+  source: SqlClient,
+  target: SqlClient,
+  replaySeconds: number,
+  log: (message: string) => void,
+): Promise<{ copyFloorSeconds: number; heads: number; checkpoints: number }> {
+  const data = await copyFloorData(source);
+  const rows = new Map(data.tables.map((t) => [t.table.name, t.rows]));
+  log(
+    `  copy floor: ${[...rows].map(([table, n]) => `${n} ${table}`).join(', ')} ` +
+      `(${(data.tables.reduce((sum, t) => sum + t.data.reduce((s, c) => s + c.length, 0), 0) / 1e6).toFixed(0)} MB of COPY data)`,
+  );
+  const copyFloorSeconds = await loadByCopy(target, data);
+  log(`  copy floor: ${copyFloorSeconds.toFixed(1)} s (the replay: ${replaySeconds.toFixed(1)} s)`);
+  return { copyFloorSeconds, heads: rows.get('heads') ?? 0, checkpoints: rows.get('checkpoints') ?? 0 };
 }
 
 async function timedFloor(

@@ -1,12 +1,16 @@
-import { migrate, type Row, type SqlClient } from '@callpermit/store';
+import { BinaryCopyWriter, migrate, type Row, type SqlClient } from '@callpermit/store';
 
 /**
- * The floors of a durable replay: the rows the replay stored, written again with plain multi-row
- * `INSERT … VALUES`, one transaction per batch of the replay, into copies of the store's tables:
- * - `keyed`: with the store's keys and indexes (unique idempotency key, stream + version, global position,
- *   fact order, unique body hash): what a database must do at least to hold the same data in a form the
- *   store can use. The benchmark's baseline.
- * - `plain`: the same columns without any key, index or check: the raw cost of the bytes, for information.
+ * The floors of a durable replay: the rows the replay stored, written again into copies of the store's
+ * tables in a second database:
+ * - `copy`: every row of the four tables (facts, inbox, heads, checkpoints) by `COPY … FROM STDIN` in
+ *   binary format, one COPY per table in one transaction, into tables with the store's keys and indexes
+ *   (unique idempotency key, stream + version, global position, fact order, unique body hash, the heads' and
+ *   checkpoints' keys): the database's bulk-load limit for holding the same data in a form the store can
+ *   use. The benchmark's baseline.
+ * - `keyed`: facts and inbox with plain multi-row `INSERT … VALUES`, one transaction per batch of the replay,
+ *   into tables with the same keys and indexes (the baseline until issue 14).
+ * - `plain`: the same without any key, index or check: the raw cost of the bytes, for information.
  */
 
 /** The columns the replay's statements write; the rest (position, id, timestamps) are the tables' defaults. */
@@ -33,8 +37,9 @@ export interface StoredBatch {
 export type FloorTables = 'keyed' | 'plain';
 
 /**
- * Creates the floor's tables in a fresh database: the store's schema, then copies of its two tables, with
- * everything (`keyed`) or with their columns and defaults only (`plain`).
+ * Creates the floors' tables in a fresh database: the store's schema, then copies of its tables, with
+ * everything (`keyed` and `copy`: columns, defaults, keys, indexes, checks, compression) or with their
+ * columns and defaults only (`plain`).
  */
 export async function createFloorTables(client: SqlClient): Promise<void> {
   await migrate(client);
@@ -42,6 +47,131 @@ export async function createFloorTables(client: SqlClient): Promise<void> {
     await client.query(`create table keyed_${table} (like ${table} including all)`);
     await client.query(`create table plain_${table} (like ${table} including defaults)`);
   }
+  for (const table of COPY_TABLES) {
+    await client.query(`create table copy_${table.name} (like ${table.name} including all)`);
+  }
+}
+
+/** How the copy floor reads one of the store's tables and writes its rows in binary COPY format. */
+interface CopyTable {
+  readonly name: string;
+  readonly columns: readonly string[];
+  /** The select list that reads those columns (json as text). */
+  readonly select: string;
+  /** The column rows are read and loaded in the order of, in pages; small tables are read whole. */
+  readonly pageBy?: string;
+  write(out: BinaryCopyWriter, row: Row): void;
+}
+
+const num = (value: unknown): number | null => (value === null ? null : Number(value));
+
+const COPY_TABLES: readonly CopyTable[] = [
+  {
+    name: 'facts',
+    columns: FACT_COLUMNS,
+    select: 'stream, version, type, at, rank, key, data::text as data',
+    pageBy: 'position',
+    write: (out, r) =>
+      out
+        .row(7)
+        .text(r.stream as string)
+        .int4(num(r.version))
+        .text(r.type as string)
+        .float8(num(r.at))
+        .int2(num(r.rank))
+        .text(r.key as string)
+        .text(r.data as string),
+  },
+  {
+    name: 'inbox',
+    columns: INBOX_COLUMNS,
+    select: INBOX_COLUMNS.join(', '),
+    pageBy: 'id',
+    write: (out, r) =>
+      out
+        .row(7)
+        .text(r.hash as string)
+        .bytes(r.body as Uint8Array)
+        .text(r.source_file as string)
+        .int4(num(r.source_line))
+        .text(r.outcome as string)
+        .text(r.reason as string | null)
+        .int4(num(r.deliveries)),
+  },
+  {
+    name: 'heads',
+    columns: ['stream', 'business', 'version', 'state', 'last_at', 'stale_from', 'retained_from', 'revision'],
+    select: 'stream, business, version, state::text as state, last_at, stale_from, retained_from, revision',
+    write: (out, r) =>
+      out
+        .row(8)
+        .text(r.stream as string)
+        .text(r.business as string)
+        .int4(num(r.version))
+        .text(r.state as string | null)
+        .float8(num(r.last_at))
+        .float8(num(r.stale_from))
+        .float8(num(r.retained_from))
+        .int8(num(r.revision)),
+  },
+  {
+    name: 'checkpoints',
+    columns: ['stream', 'at', 'rank', 'key', 'state'],
+    select: 'stream, at, rank, key, state::text as state',
+    write: (out, r) =>
+      out
+        .row(5)
+        .text(r.stream as string)
+        .float8(num(r.at))
+        .int2(num(r.rank))
+        .text(r.key as string)
+        .text(r.state as string),
+  },
+];
+
+/** Every row of the store's four tables, as binary COPY data per table, with the row counts. */
+export interface CopyFloorData {
+  readonly tables: readonly { readonly table: CopyTable; readonly rows: number; readonly data: Buffer[] }[];
+}
+
+/** Reads what the replay stored, every table whole, into COPY data (not timed). */
+export async function copyFloorData(source: SqlClient): Promise<CopyFloorData> {
+  const tables: { table: CopyTable; rows: number; data: Buffer[] }[] = [];
+  for (const table of COPY_TABLES) {
+    const out = new BinaryCopyWriter();
+    const by = table.pageBy;
+    if (by === undefined) {
+      for (const row of await source.query(`select ${table.select} from ${table.name}`))
+        table.write(out, row);
+    } else {
+      for (let after = 0; ; ) {
+        const page = await source.query(
+          `select ${by}, ${table.select} from ${table.name} where ${by} > $1 order by ${by} limit $2`,
+          [after, PAGE_ROWS],
+        );
+        for (const row of page) table.write(out, row);
+        if (page.length < PAGE_ROWS) break;
+        after = Number(page[page.length - 1]?.[by]);
+      }
+    }
+    tables.push({ table, rows: out.rows, data: out.chunks() });
+  }
+  return { tables };
+}
+
+/**
+ * The copy floor: one transaction, one `COPY … FROM STDIN (FORMAT binary)` per table into the keyed copies.
+ * Returns the seconds it took and checks every row arrived.
+ */
+export async function loadByCopy(target: SqlClient, data: CopyFloorData): Promise<number> {
+  const start = process.hrtime.bigint();
+  await target.transaction(async (tx) => {
+    for (const { table, rows, data: chunks } of data.tables) {
+      const loaded = await tx.copyFrom(`copy_${table.name} (${table.columns.join(', ')})`, chunks);
+      if (loaded !== rows) throw new Error(`the copy floor loaded ${loaded} ${table.name} rows of ${rows}`);
+    }
+  });
+  return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
 /** One replay batch, written the plain way: multi-row INSERTs in one transaction. */

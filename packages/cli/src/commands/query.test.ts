@@ -1,3 +1,4 @@
+import { T0 } from '@callpermit/testing';
 import { describe, expect, it } from 'vitest';
 import { captureFile, cli } from '../test/harness.js';
 import {
@@ -16,7 +17,6 @@ import {
   userText,
 } from '../test/wire.js';
 
-const T0 = 1_767_168_000;
 const WEEK = 604_800;
 const DAY = 86_400;
 
@@ -340,6 +340,23 @@ describe("callpermit state: Meta's GET call_permissions wins", () => {
     });
     expect(run.stderr).toMatch(/permission\.status = temporary, callpermit had no_permission; Meta wins/);
     expect(run.stderr).toMatch(/current_usage = 3, callpermit had 0/);
+  });
+
+  it('notes an answer the request could not take: an accept after the request expired (it still grants)', async () => {
+    const late = T0 + 12 + WEEK + DAY;
+    const lines = [
+      ...requested(null),
+      reply('wamid.REP1', late, { response: 'accept', context: 'wamid.REQ1', expiration: late + WEEK }),
+    ];
+    const run = await query('state', lines, late);
+    expect(run.code).toBe(0);
+    expect((run.json() as { permission: unknown }).permission).toEqual({
+      status: 'temporary',
+      expiration_time: late + WEEK,
+    });
+    expect(run.stderr).toContain(
+      `note: at ${late} an answer made request.wamid.REQ1.lifecycle accepted, but the request was expired and stays so`,
+    );
   });
 
   it("accepts the OpenAPI vocabulary ('granted', '24h', limits: null)", async () => {

@@ -87,11 +87,16 @@ export async function openHistory(
   return historyFromStore(await openStoreOption(options), options.policy);
 }
 
-/** Where Meta's own GET disagreed with callpermit: shown on stderr, since Meta won. */
+/**
+ * Where Meta's own GET disagreed with callpermit (Meta won), and answers a request's lifecycle could not take
+ * (the request had ended): shown on stderr.
+ */
 export function reportDiscrepancies(state: PairState, io: CliIo): void {
   for (const d of state.discrepancies) {
     io.stderr(
-      `note: Meta's call_permissions at ${d.at} said ${d.field} = ${d.meta}, callpermit had ${d.ours}; Meta wins`,
+      d.origin === 'lifecycle'
+        ? `note: at ${d.at} an answer made ${d.field} ${d.meta}, but the request was ${d.ours} and stays so`
+        : `note: Meta's call_permissions at ${d.at} said ${d.field} = ${d.meta}, callpermit had ${d.ours}; Meta wins`,
     );
   }
 }

@@ -1,11 +1,23 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '@callpermit/store';
+import { T0 } from '@callpermit/testing';
 import { describe, expect, it } from 'vitest';
 import { captureFile, cli, tempDir } from '../test/harness.js';
 import { BUSINESS, reply, syntheticHistory, USER } from '../test/wire.js';
 
-const T0 = 1_767_168_000;
+/** `replay --json`'s rates are its counts over its elapsed seconds. */
+function throughputOf(json: Record<string, number | undefined>): void {
+  const seconds = json.elapsed_seconds ?? 0;
+  expect(seconds).toBeGreaterThan(0);
+  for (const [rate, count] of [
+    ['lines_per_second', 'lines'],
+    ['facts_per_second', 'facts'],
+  ] as const) {
+    const expected = (json[count] ?? 0) / seconds;
+    expect(Math.abs((json[rate] ?? -1) - expected)).toBeLessThanOrEqual(expected * 0.01 + 1);
+  }
+}
 const dbDir = () => join(tempDir('callpermit-db-'), 'db');
 const at = String(T0 + 5000);
 
@@ -44,6 +56,10 @@ describe('callpermit replay into the embedded store (PGlite)', () => {
         applied: counts.applied,
         ignored: counts.ignored,
       });
+      // The throughput figures: the facts it stored, over the seconds it took.
+      expect(counts.facts).toBe((await store.readAll(0, 1_000_000)).length);
+      expect(counts.facts).toBeGreaterThanOrEqual(counts.applied ?? 0);
+      throughputOf(counts);
     } finally {
       await store.close();
     }
@@ -51,13 +67,20 @@ describe('callpermit replay into the embedded store (PGlite)', () => {
 
   it('the same file replayed twice adds nothing', async () => {
     const run = await cli(['replay', file, '--db', db, '--json']);
-    expect(run.json()).toEqual({
+    const { elapsed_seconds, lines_per_second, facts_per_second, ...counts } = run.json() as Record<
+      string,
+      number
+    >;
+    expect(counts).toEqual({
       lines: lines.length + 2,
       applied: 0,
       duplicates: lines.length,
       ignored: 0,
       rejected: 2,
+      facts: 0,
     });
+    expect(facts_per_second).toBe(0);
+    throughputOf({ elapsed_seconds, lines_per_second, facts_per_second, ...counts });
   });
 
   it('state and requests give the same answers from the store as from the capture file', async () => {

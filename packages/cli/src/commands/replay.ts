@@ -5,12 +5,23 @@ import { Command } from 'commander';
 import { assertReadable, type TranslatedLine } from '../capture.js';
 import { CliFailure, Exit } from '../failure.js';
 import { progress } from '../progress.js';
-import { type ReplayCounts, replayCaptures } from '../replayer.js';
+import { BULK_REPLAY_LINES, type ReplayTotals, replayCaptures } from '../replayer.js';
 import type { CliIo } from './query.js';
 
 interface ReplayOptions extends StoreFlags {
   policy?: string;
   json?: boolean;
+  batchLines: number;
+}
+
+/** `--batch-lines`: a whole number of lines, at least 1. */
+function batchLines(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new CliFailure(
+      `--batch-lines ${JSON.stringify(text)}: expected a whole number of lines, at least 1`,
+    );
+  return n;
 }
 
 /** Bad lines of one capture file, kept verbatim beside it: `FILE.rejects.ndjson`. */
@@ -61,7 +72,13 @@ export function replayCommand(io: CliIo): Command {
       '--policy <file>',
       "policy file (JSON; docs/policy.md), kept with the store; must match the store's",
     )
-    .option('--json', 'print the counts as one JSON object')
+    .option('--json', 'print the counts and throughput as one JSON object')
+    .option(
+      '--batch-lines <n>',
+      'lines per transaction: fewer hold the commit lock for less time, more are faster',
+      batchLines,
+      BULK_REPLAY_LINES,
+    )
     .action(async (files: string[], options: ReplayOptions) => {
       for (const file of files) await assertReadable(file);
       const store = await openStoreOption(options);
@@ -82,26 +99,46 @@ export function replayCommand(io: CliIo): Command {
         ]),
       );
       const bar = progress('replay', await totalBytes(files), 'bytes');
-      let counts: ReplayCounts;
+      let totals: ReplayTotals;
+      const started = process.hrtime.bigint();
       try {
-        counts = await replayCaptures(store, files, policy, (line, result) => {
-          if (result.outcome === 'rejected') {
-            const reason = result.reason ?? `${line.file}:${line.lineNo}: rejected`;
-            io.stderr(reason);
-            rejects.get(line.file)?.write(line, reason);
-          }
-          bar.advance(Buffer.byteLength(line.raw) + 1);
-        });
+        totals = await replayCaptures(
+          store,
+          files,
+          policy,
+          (line, result, bytes) => {
+            if (result.outcome === 'rejected') {
+              const reason = result.reason ?? `${line.file}:${line.lineNo}: rejected`;
+              io.stderr(reason);
+              rejects.get(line.file)?.write(line, reason);
+            }
+            bar.advance(bytes, 1);
+          },
+          options.batchLines,
+        );
       } finally {
         bar.stop();
         for (const r of rejects.values()) await r.close();
         await store.close();
       }
-      if (options.json) io.stdout(JSON.stringify(counts));
-      else {
+      const { facts, ...counts } = totals;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const rate = (n: number) => Math.round(n / Math.max(seconds, 1e-3));
+      if (options.json) {
+        io.stdout(
+          JSON.stringify({
+            ...counts,
+            facts,
+            elapsed_seconds: Math.round(seconds * 1000) / 1000,
+            lines_per_second: rate(counts.lines),
+            facts_per_second: rate(facts),
+          }),
+        );
+      } else {
         io.stdout(
           `replayed ${counts.lines} lines into ${store.location}: ${counts.applied} applied, ${counts.duplicates} duplicates, ` +
-            `${counts.ignored} ignored, ${counts.rejected} rejected`,
+            `${counts.ignored} ignored, ${counts.rejected} rejected; ${facts} facts stored in ${seconds.toFixed(1)} s ` +
+            `(${rate(counts.lines)} lines/s, ${rate(facts)} facts/s)`,
         );
       }
       if (counts.rejected > 0) {

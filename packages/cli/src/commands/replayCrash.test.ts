@@ -30,7 +30,8 @@ describeWithPostgres('replay killed with SIGKILL mid-file', (newDatabase) => {
     const file = captureFile(lines);
     const [crashed, clean] = [await newDatabase(), await newDatabase()];
 
-    const first = spawnCli(['replay', file, '--database-url', crashed, '--json']);
+    // Batches much smaller than the file, so that some commit well before the end.
+    const first = spawnCli(['replay', file, '--database-url', crashed, '--json', '--batch-lines', '500']);
     // Kill it once some batches have committed, and well before the end.
     let stored = 0;
     for (let i = 0; i < 600 && stored < 2000; i++) {

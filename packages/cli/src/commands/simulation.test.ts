@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { permissionRequestCall, startCallCall } from '@callpermit/cloud-api';
+import { T0 } from '@callpermit/testing';
 import { describe, expect, it } from 'vitest';
 import { captureFile, cli, tempDir } from '../test/harness.js';
 import { BUSINESS, reply, sendFreeForm, status, USER, userText } from '../test/wire.js';
@@ -12,7 +13,6 @@ const example = (name: string) => join(EXAMPLES, name);
 const FIVE = example('policies/five-calls-a-day.json');
 const SEED = example('policies/seed.json');
 const dir = tempDir('callpermit-sim-');
-const T0 = 1_767_168_000;
 
 function file(name: string, text: string): string {
   const path = join(dir, name);

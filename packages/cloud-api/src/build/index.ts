@@ -7,14 +7,18 @@ export {
   createTemplateCall,
   type GraphError,
   graphErrorBody,
+  messageCall,
   type PermissionRequestSend,
+  permissionRequestBody,
   permissionRequestCall,
+  settingsCall,
   startCallCall,
   type WebhookLine,
   webhookLine,
 } from './apiCalls.js';
 export { type BusinessNumber, isoInstant } from './number.js';
 export {
+  type CallContact,
   type CallDirectionWire,
   type CallEventItem,
   type CallStatusItem,
@@ -25,6 +29,7 @@ export {
   callTerminateWebhook,
   type MessageStatusItem,
   messageStatusWebhook,
+  numberMetadata,
   type PermissionReplyItem,
   permissionReplyWebhook,
   type UserMessageItem,

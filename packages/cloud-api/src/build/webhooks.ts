@@ -21,7 +21,8 @@ export function webhookBody(business: BusinessNumber, field: string, value: Json
   };
 }
 
-function metadata(business: BusinessNumber): Json {
+/** `metadata` of a `messages` or `calls` change: the number as displayed, and its id. */
+export function numberMetadata(business: BusinessNumber): Json {
   return {
     display_phone_number: business.displayNumber ?? FAKE_DISPLAY_NUMBER,
     phone_number_id: business.phoneNumberId,
@@ -37,6 +38,10 @@ export interface MessageStatusItem {
   readonly at: number;
   /** For `failed`: Meta's error code (131026: the user's app is too old for the message). */
   readonly errorCode?: number;
+  /** For `failed`: Meta's `error_data.details`. */
+  readonly errorDetails?: string;
+  /** Meta's `pricing` object of a delivered (billable) message, as given. */
+  readonly pricing?: Json;
 }
 
 /** A message status webhook (`field: messages`, `statuses[]`), §6. */
@@ -47,22 +52,30 @@ export function messageStatusWebhook(business: BusinessNumber, item: MessageStat
     timestamp: seconds(item.at),
     recipient_id: item.user,
   };
+  if (item.pricing !== undefined) status.pricing = item.pricing;
   if (item.status === 'failed') {
     const code = item.errorCode ?? 131026;
-    status.errors = [{ code, title: 'Message undeliverable', message: 'Message undeliverable' }];
+    const error: Json = { code, title: 'Message undeliverable', message: 'Message undeliverable' };
+    if (item.errorDetails !== undefined) error.error_data = { details: item.errorDetails };
+    status.errors = [error];
   }
   return webhookBody(business, 'messages', {
     messaging_product: 'whatsapp',
-    metadata: metadata(business),
+    metadata: numberMetadata(business),
     statuses: [status],
   });
 }
 
-function inbound(business: BusinessNumber, user: string, message: Json): WebhookBody {
+/** The user as Meta names them in `contacts[]`: their wa_id and their profile name. */
+function contact(user: string, name = 'User'): Json {
+  return { profile: { name }, wa_id: user };
+}
+
+function inbound(business: BusinessNumber, user: string, message: Json, name?: string): WebhookBody {
   return webhookBody(business, 'messages', {
     messaging_product: 'whatsapp',
-    metadata: metadata(business),
-    contacts: [{ profile: { name: 'User' }, wa_id: user }],
+    metadata: numberMetadata(business),
+    contacts: [contact(user, name)],
     messages: [message],
   });
 }
@@ -72,17 +85,24 @@ export interface UserMessageItem {
   readonly user: string;
   readonly at: number;
   readonly text?: string;
+  /** The user's profile name (`contacts[].profile.name`). */
+  readonly name?: string;
 }
 
 /** A text message from the user (`field: messages`, `messages[]`): it opens the customer-service window. */
 export function userMessageWebhook(business: BusinessNumber, item: UserMessageItem): WebhookBody {
-  return inbound(business, item.user, {
-    from: item.user,
-    id: item.messageId,
-    timestamp: seconds(item.at),
-    type: 'text',
-    text: { body: item.text ?? 'Hello' },
-  });
+  return inbound(
+    business,
+    item.user,
+    {
+      from: item.user,
+      id: item.messageId,
+      timestamp: seconds(item.at),
+      type: 'text',
+      text: { body: item.text ?? 'Hello' },
+    },
+    item.name,
+  );
 }
 
 export interface PermissionReplyItem {
@@ -94,9 +114,15 @@ export interface PermissionReplyItem {
   readonly context?: string;
   /** Accepts only: `is_permanent`. */
   readonly permanent?: boolean;
-  /** Temporary accepts only: `expiration_timestamp`. */
-  readonly expiresAt?: number;
-  readonly source: 'user_action' | 'automatic';
+  /**
+   * Temporary accepts only: `expiration_timestamp`, Unix seconds. Meta's 2026 samples write it as a string of
+   * digits, bodies seen in the field as a number: both are given as they come.
+   */
+  readonly expiresAt?: number | string;
+  /** `response_source`; some bodies seen in the field have none. */
+  readonly source?: 'user_action' | 'automatic';
+  /** The user's profile name (`contacts[].profile.name`). */
+  readonly name?: string;
 }
 
 /** A `call_permission_reply` (§4): the six documented scenarios, and the profile revoke callpermit assumes. */
@@ -106,16 +132,17 @@ export function permissionReplyWebhook(business: BusinessNumber, item: Permissio
     reply.is_permanent = item.permanent === true;
     if (item.permanent !== true && item.expiresAt !== undefined) reply.expiration_timestamp = item.expiresAt;
   }
-  reply.response_source = item.source;
+  if (item.source !== undefined) reply.response_source = item.source;
+  // In the order of Meta's sample (reference §4): the context, then the reply.
   const message: Json = {
     from: item.user,
     id: item.replyId,
     timestamp: seconds(item.at),
     type: 'interactive',
+    ...(item.context === undefined ? {} : { context: { from: item.user, id: item.context } }),
     interactive: { type: 'call_permission_reply', call_permission_reply: reply },
   };
-  if (item.context !== undefined) message.context = { from: item.user, id: item.context };
-  return inbound(business, item.user, message);
+  return inbound(business, item.user, message, item.name);
 }
 
 export type CallDirectionWire = 'BUSINESS_INITIATED' | 'USER_INITIATED';
@@ -125,11 +152,22 @@ function callEnds(business: BusinessNumber, user: string, direction: CallDirecti
   return direction === 'USER_INITIATED' ? { from: user, to: own } : { from: own, to: user };
 }
 
-function callsChange(business: BusinessNumber, user: string, items: Json): WebhookBody {
+/**
+ * Whom a calls change names in `contacts[]`: the user with this profile name (by default 'User'), or nobody
+ * (`false`): Meta leaves `contacts` out of some call webhooks (reference §5, outbound connects).
+ */
+export type CallContact = { readonly name: string } | false;
+
+function callsChange(
+  business: BusinessNumber,
+  user: string,
+  named: CallContact | undefined,
+  items: Json,
+): WebhookBody {
   return webhookBody(business, 'calls', {
     messaging_product: 'whatsapp',
-    metadata: metadata(business),
-    contacts: [{ profile: { name: 'User' }, wa_id: user }],
+    metadata: numberMetadata(business),
+    ...(named === false ? {} : { contacts: [contact(user, named?.name)] }),
     ...items,
   });
 }
@@ -139,11 +177,14 @@ export interface CallEventItem {
   readonly user: string;
   readonly at: number;
   readonly direction: CallDirectionWire;
+  readonly contact?: CallContact;
+  /** `session.sdp` of a connect: by default a minimal SDP. */
+  readonly sdp?: string;
 }
 
 /** A call `connect` event (§5): a user's call reaching the business, or Meta ready for a business call's media. */
 export function callConnectWebhook(business: BusinessNumber, item: CallEventItem): WebhookBody {
-  return callsChange(business, item.user, {
+  return callsChange(business, item.user, item.contact, {
     calls: [
       {
         id: item.callId,
@@ -151,7 +192,10 @@ export function callConnectWebhook(business: BusinessNumber, item: CallEventItem
         event: 'connect',
         timestamp: seconds(item.at),
         direction: item.direction,
-        session: { sdp_type: item.direction === 'USER_INITIATED' ? 'offer' : 'answer', sdp: 'v=0\r\n' },
+        session: {
+          sdp_type: item.direction === 'USER_INITIATED' ? 'offer' : 'answer',
+          sdp: item.sdp ?? 'v=0\r\n',
+        },
       },
     ],
   });
@@ -160,6 +204,10 @@ export function callConnectWebhook(business: BusinessNumber, item: CallEventItem
 export interface CallTerminateItem extends CallEventItem {
   /** When the other side picked up; absent for a call nobody answered. */
   readonly startedAt?: number;
+  /** When the call ended (`end_time`, with `startedAt`): by default the event's own instant. */
+  readonly endedAt?: number;
+  /** By default COMPLETED for a call picked up, FAILED for one nobody answered; Meta sends either. */
+  readonly status?: 'COMPLETED' | 'FAILED';
 }
 
 /** A call `terminate` event (§5): `start_time`, `end_time` and `duration` only when the call was picked up. */
@@ -170,14 +218,15 @@ export function callTerminateWebhook(business: BusinessNumber, item: CallTermina
     event: 'terminate',
     direction: item.direction,
     timestamp: seconds(item.at),
-    status: 'COMPLETED',
+    status: item.status ?? (item.startedAt === undefined ? 'FAILED' : 'COMPLETED'),
   };
   if (item.startedAt !== undefined) {
+    const ended = item.endedAt ?? item.at;
     call.start_time = seconds(item.startedAt);
-    call.end_time = seconds(item.at);
-    call.duration = item.at - item.startedAt;
-  } else call.status = 'FAILED';
-  return callsChange(business, item.user, { calls: [call] });
+    call.end_time = seconds(ended);
+    call.duration = ended - item.startedAt;
+  }
+  return callsChange(business, item.user, item.contact, { calls: [call] });
 }
 
 export interface CallStatusItem {
@@ -185,11 +234,12 @@ export interface CallStatusItem {
   readonly user: string;
   readonly at: number;
   readonly status: 'RINGING' | 'ACCEPTED' | 'REJECTED';
+  readonly contact?: CallContact;
 }
 
 /** A business-initiated call's status (`field: calls`, `statuses[]`), §5. */
 export function callStatusWebhook(business: BusinessNumber, item: CallStatusItem): WebhookBody {
-  return callsChange(business, item.user, {
+  return callsChange(business, item.user, item.contact, {
     statuses: [
       {
         id: item.callId,

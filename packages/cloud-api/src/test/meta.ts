@@ -1,5 +1,8 @@
-// Builders for Meta wire payloads in tests, with the reference's fake ids. They build the documented shapes;
-// each test states the parts it is about.
+// Meta wire payloads in tests, with the reference's fake ids: the envelopes and request bodies come from the
+// production builders (src/build/); the items are spelled out here, because each test states the parts it is
+// about, malformed ones included.
+import { type BusinessNumber, numberMetadata, permissionRequestBody, webhookBody } from '../build/index.js';
+
 export const WABA = '102938475610293';
 export const BUSINESS = '109876543210987';
 export const USER = '447700900123';
@@ -10,22 +13,22 @@ export const T = 1_767_168_000;
 
 export const pair = { business: BUSINESS, user: USER };
 
+const NUMBER: BusinessNumber = { phoneNumberId: BUSINESS, wabaId: WABA };
+
 type Json = Record<string, unknown>;
 
 export function webhook(field: string, value: Json): Json {
-  return { object: 'whatsapp_business_account', entry: [{ id: WABA, changes: [{ field, value }] }] };
+  return webhookBody(NUMBER, field, value) as unknown as Json;
 }
 
-const metadata = { display_phone_number: '15550001111', phone_number_id: BUSINESS };
-
 export function messagesWebhook(items: { statuses?: Json[]; messages?: Json[] }): Json {
-  return webhook('messages', { messaging_product: 'whatsapp', metadata, ...items });
+  return webhook('messages', { messaging_product: 'whatsapp', metadata: numberMetadata(NUMBER), ...items });
 }
 
 export function callsWebhook(items: { calls?: Json[]; statuses?: Json[] }): Json {
   return webhook('calls', {
     messaging_product: 'whatsapp',
-    metadata,
+    metadata: numberMetadata(NUMBER),
     contacts: [{ profile: { name: 'Ana' }, wa_id: USER }],
     ...items,
   });
@@ -71,24 +74,9 @@ export function sendResponse(messageId: string, waId = USER): Json {
   };
 }
 
-export const freeFormRequest = {
-  messaging_product: 'whatsapp',
-  recipient_type: 'individual',
-  to: USER,
-  type: 'interactive',
-  interactive: {
-    type: 'call_permission_request',
-    action: { name: 'call_permission_request' },
-    body: { text: 'May we call you about order ON-12853?' },
-  },
-};
+/** A free-form permission request's body: its `to` is the user's number. */
+export const freeFormRequest = permissionRequestBody(USER, 'free_form') as Json & { to: string };
 
 export function templateSend(name: string, to = USER): Json {
-  return {
-    messaging_product: 'whatsapp',
-    recipient_type: 'individual',
-    to,
-    type: 'template',
-    template: { name, language: { policy: 'deterministic', code: 'en_US' } },
-  };
+  return permissionRequestBody(to, { template: name });
 }

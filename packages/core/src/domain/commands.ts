@@ -1,3 +1,4 @@
+import type { PairFact } from './facts.js';
 import type { Pair } from './pair.js';
 import type { Instant } from './time.js';
 
@@ -22,7 +23,7 @@ export type Command = SendPermissionRequest | StartCall;
  */
 export type Attempt = Omit<SendPermissionRequest, 'requestId'> | Omit<StartCall, 'callId'>;
 
-/** Meta's error codes for what a refusal stands in for. */
+/** Meta's error codes for what a refusal stands in for (the type is the union of their values). */
 export const ErrorCode = {
   callingDisabled: 138000,
   noPermission: 138006,
@@ -39,3 +40,13 @@ export interface Refusal {
   /** The first instant the same command would be allowed by time alone; absent when only the user can change it. */
   readonly retryAt?: Instant;
 }
+
+/** A refusal with Meta's code, and the instant time alone would allow the command (absent: none would). */
+export function refuse(code: ErrorCode, title: string, retryAt?: Instant): Refusal {
+  return retryAt === undefined ? { code, title } : { code, title, retryAt };
+}
+
+/** What `decide` answers: the facts to record, or why not. */
+export type Decision =
+  | { readonly ok: true; readonly facts: readonly PairFact[] }
+  | { readonly ok: false; readonly refusal: Refusal };

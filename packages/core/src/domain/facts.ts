@@ -93,11 +93,17 @@ export interface UserCalled extends PairFactBase<'UserCalled'> {
   readonly callId: string;
 }
 
-export type ObservedStatus = 'no_permission' | 'temporary' | 'permanent';
+/**
+ * A pair's permission as Meta reports it (`permission.status` of `GET call_permissions`): what a
+ * PermissionObserved fact carries and what `callPermissions` answers. Not the lifecycle callpermit folds
+ * (`PermissionLifecycle`: none, temporary, permanent, revoked, expired), which remembers how a permission
+ * ended; `permissionAt` reads the lifecycle at an instant as this status.
+ */
+export type PermissionStatus = 'no_permission' | 'temporary' | 'permanent';
 
 /** Meta's own view (a `GET call_permissions` response) at `at`. Meta wins; differences are kept. */
 export interface PermissionObserved extends PairFactBase<'PermissionObserved'> {
-  readonly status: ObservedStatus;
+  readonly status: PermissionStatus;
   readonly expiresAt?: Instant;
   /** `current_usage` Meta reported, per action and window (seconds), when it reported limits. */
   readonly usage?: readonly ObservedUsage[];
@@ -153,37 +159,4 @@ export function isBusinessFact(fact: Fact): fact is BusinessFact {
     fact.type === 'CallingSettingChanged' ||
     fact.type === 'TemplateKnown'
   );
-}
-
-/**
- * Facts of one instant apply in this order, so the fold is a function of the set of facts: what a message
- * is comes before what happened to it, and outcomes before Meta's observation of them.
- */
-const RANK: Record<FactType, number> = {
-  CallbackSettingChanged: 0,
-  CallingSettingChanged: 0,
-  TemplateKnown: 0,
-  RequestSent: 1,
-  RequestDelivered: 2,
-  RequestRead: 3,
-  RequestFailed: 4,
-  UserMessaged: 5,
-  UserCalled: 5,
-  CallAttempted: 6,
-  CallConnected: 7,
-  CallRejected: 8,
-  CallUnanswered: 9,
-  PermissionGranted: 10,
-  PermissionDeclined: 11,
-  PermissionRevoked: 12,
-  PermissionObserved: 13,
-};
-
-export function factRank(type: FactType): number {
-  return RANK[type];
-}
-
-/** Total order on facts: instant, then rank, then key. */
-export function compareFacts(a: Fact, b: Fact): number {
-  return a.at - b.at || RANK[a.type] - RANK[b.type] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }

@@ -2,10 +2,10 @@
 // fold agree, whatever the arrival order, batching and duplication.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fold } from '../domain/evolve.js';
 import { type Fact, isBusinessFact, type PairFact } from '../domain/facts.js';
-import { initialPairState, type PairState } from '../domain/state.js';
 import type { Instant } from '../domain/time.js';
+import { fold } from '../rules/evolve.js';
+import { initialPairState, type PairState } from '../state/pairState.js';
 import { factHistoryArb, instantArb } from '../test/arbitraries.js';
 import { facts, T0, testPair, WEEK } from '../test/builders.js';
 import { Engine } from './engine.js';
@@ -161,6 +161,39 @@ describe('the engine folds the set of facts', () => {
   });
 });
 
+describe('idempotence', () => {
+  it('ingesting facts the log holds changes nothing: nothing stored, no head touched, every answer the same', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        arrivalArb.chain((a) =>
+          fc.record({
+            a: fc.constant(a),
+            again: fc.array(fc.constantFrom(...a.history), { minLength: 1, maxLength: 2 * a.history.length }),
+            instants: fc.array(instantArb({ from: T0 - 1, span: span + 2 }), { minLength: 1, maxLength: 4 }),
+          }),
+        ),
+        async ({ a, again, instants }) => {
+          const engine = new Engine(new MemoryFactStore(), { checkpointEvery: a.checkpointEvery });
+          await ingestInBatches(engine, a.arrival, a.batches);
+          const streams = await engine.store.streams();
+          const answers = async () => ({
+            log: await engine.store.readAll(0, 1_000_000),
+            heads: await engine.store.heads(streams),
+            states: await Promise.all(instants.map((t) => engine.state(testPair, t))),
+            views: await Promise.all(instants.map((t) => engine.callPermissions(testPair, t))),
+            requests: await Promise.all(instants.map((t) => engine.requests(testPair, t))),
+          });
+          const before = await answers();
+          const result = await engine.ingest(again);
+          expect(result).toMatchObject({ applied: 0, duplicates: again.length, rejected: [], conflicts: [] });
+          expect(await answers()).toEqual(before);
+        },
+      ),
+      runs(6, 150),
+    );
+  });
+});
+
 describe('a fact the engine cannot apply is refused with its reason, and the rest applies', () => {
   it('names what is wrong: no instant, no key, no pair', async () => {
     const engine = new Engine(new MemoryFactStore());
@@ -209,6 +242,6 @@ describe('ingest tells its caller what it read before it writes', () => {
     expect(events.slice(-2)).toEqual([`reads: known ${held.key}; refused key: empty`, 'commit']);
     expect(events).toEqual(expect.arrayContaining(['factsByKey', 'heads', 'factsOf']));
     expect(result).toMatchObject({ applied: 1, duplicates: 1 });
-    expect((await engine.state(testPair, T0 + 30)).facts).toBe(3);
+    expect((await engine.state(testPair, T0 + 30)).factCount).toBe(3);
   });
 });

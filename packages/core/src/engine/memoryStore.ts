@@ -1,6 +1,6 @@
-import { compareFacts, type Fact, factRank } from '../domain/facts.js';
+import { compareFacts, comparePositions, type FoldPosition, positionOf } from '../domain/factOrder.js';
+import type { Fact } from '../domain/facts.js';
 import { parseStreamId } from '../domain/pair.js';
-import type { FoldPosition } from '../domain/state.js';
 import type { Instant } from '../domain/time.js';
 import { KeyedMutex } from './keyedMutex.js';
 import {
@@ -14,14 +14,6 @@ import {
   type StoredHead,
   type StreamCommit,
 } from './port.js';
-
-export function comparePositions(a: FoldPosition, b: FoldPosition): number {
-  return a.at - b.at || a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-}
-
-export function positionOf(fact: Fact): FoldPosition {
-  return { at: fact.at, rank: factRank(fact.type), key: fact.key };
-}
 
 interface MemoryStream {
   head: StoredHead;

@@ -3,7 +3,7 @@
 // GET body must equal the model's.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Decision } from '../domain/decide.js';
+import type { Decision } from '../domain/commands.js';
 import type { Policy } from '../policy/policy.js';
 import { policyBook } from '../policy/policy.js';
 import { policyArb } from '../test/arbitraries.js';

@@ -1,6 +1,7 @@
+import type { FoldPosition } from '../domain/factOrder.js';
 import type { Fact } from '../domain/facts.js';
-import type { FoldPosition, PairState } from '../domain/state.js';
 import type { Instant } from '../domain/time.js';
+import type { PairState } from '../state/pairState.js';
 
 /** A fact as the log holds it: its stream, its place in the stream (arrival order) and in the whole log. */
 export interface RecordedFact {

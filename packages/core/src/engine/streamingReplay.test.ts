@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Fact } from '../domain/facts.js';
+import type { PairState } from '../state/pairState.js';
 import { factHistoryArb } from '../test/arbitraries.js';
 import { DAY, facts, T0, testPair, WEEK } from '../test/builders.js';
+import { callPermissions } from '../views/callPermissions.js';
 import { Engine } from './engine.js';
 import { MemoryFactStore } from './memoryStore.js';
 import { StreamingReplay } from './streamingReplay.js';
@@ -56,6 +58,41 @@ describe('StreamingReplay: a whole capture folded in memory with a reorder windo
     );
   });
 
+  it('answers what the Engine answers, with the business settings (callback, calling: 138000) it was given', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        factHistoryArb({ span: 4 * WEEK, maxLength: 40, callbackChanges: true, callingChanges: true }),
+        async (history) => {
+          // A window longer than the history: every fact is taken, in whatever order it comes.
+          const replay = new StreamingReplay({ reorderSeconds: 5 * WEEK });
+          for (const fact of history) expect(replay.add(fact)).toBe('buffered');
+          const engine = new Engine(new MemoryFactStore());
+          await engine.ingest(history);
+          const last = Math.max(T0, ...history.map((f) => f.at));
+          const state = replay.state(testPair.business, testPair.user);
+          if (state === undefined) return;
+          const env = replay.ruleEnv(testPair.business);
+          for (const at of [last, last + DAY])
+            expect(callPermissions(state, at, env), `at ${at}`).toEqual(
+              await engine.callPermissions(testPair, at),
+            );
+        },
+      ),
+      { seed: 138000, numRuns: 300 },
+    );
+  });
+
+  it('calling turned off on the number refuses calls and requests in a streaming replay too (138000)', () => {
+    const replay = new StreamingReplay({ reorderSeconds: REORDER });
+    replay.add(facts.permissionGranted({ at: T0, permanent: true }));
+    replay.add(facts.callingSettingChanged({ at: T0 + DAY, enabled: false }));
+    const state = replay.state(testPair.business, testPair.user) as PairState;
+    const env = replay.ruleEnv(testPair.business);
+    const can = (at: number) => callPermissions(state, at, env).actions.map((a) => a.can_perform_action);
+    expect(can(T0 + DAY - 1)).toEqual([false, true]);
+    expect(can(T0 + DAY)).toEqual([false, false]);
+  });
+
   it('refuses a fact later than the window instead of applying it out of order', () => {
     const replay = new StreamingReplay({ reorderSeconds: REORDER });
     expect(replay.add(facts.permissionGranted({ at: T0 + 10 * DAY, permanent: true }))).toBe('buffered');
@@ -82,8 +119,8 @@ describe('StreamingReplay: a whole capture folded in memory with a reorder windo
     // The window, plus the bucket (a quarter window) that has not filled yet.
     expect(most).toBeLessThanOrEqual(REORDER / DAY + REORDER / DAY / 4 + 1);
     expect(replay.held).toBeGreaterThan(0);
-    expect(replay.state(testPair.business, testPair.user)?.facts).toBe(60);
-    expect([...replay.states()][0]?.facts).toBe(60);
+    expect(replay.state(testPair.business, testPair.user)?.factCount).toBe(60);
+    expect([...replay.states()][0]?.factCount).toBe(60);
     expect(replay.held).toBe(0);
   });
 });

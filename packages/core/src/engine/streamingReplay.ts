@@ -1,17 +1,12 @@
-import { applyFact } from '../domain/evolve.js';
-import { factProblem } from '../domain/factCheck.js';
-import {
-  type BusinessFact,
-  compareFacts,
-  type Fact,
-  isBusinessFact,
-  type PairFact,
-} from '../domain/facts.js';
-import { InvalidInput } from '../domain/invalidInput.js';
-import { businessRuleEnv, type CallbackChange, type RuleEnv } from '../domain/rules.js';
-import { clonePairState, initialPairState, type PairState } from '../domain/state.js';
+import { factProblem } from '../boundary/factCheck.js';
+import { InvalidInput } from '../boundary/invalidInput.js';
+import { compareFacts } from '../domain/factOrder.js';
+import { type BusinessFact, type Fact, isBusinessFact, type PairFact } from '../domain/facts.js';
 import type { Instant } from '../domain/time.js';
 import { defaultPolicyBook, type PolicyBook } from '../policy/policy.js';
+import { BusinessSettings, type RuleEnv } from '../rules/businessSettings.js';
+import { evolve } from '../rules/evolve.js';
+import { clonePairState, initialPairState, type PairState } from '../state/pairState.js';
 
 export interface StreamingReplayOptions {
   readonly policy?: PolicyBook;
@@ -56,10 +51,10 @@ export class StreamingReplay {
   private readonly pairs = new Map<string, Map<string, PairStream>>();
   private pairTotal = 0;
   private duplicateTotal = 0;
-  private readonly callbacks = new Map<string, CallbackChange[]>();
+  /** Each business's settings, built as its facts arrive: its pairs' rule environment reads them as they grow. */
+  private readonly settings = new Map<string, BusinessSettings>();
   /** Business facts are few: their keys are kept to drop duplicates on arrival. */
   private readonly businessKeys = new Set<string>();
-  private readonly envs = new Map<string, RuleEnv>();
   private newest = Number.NEGATIVE_INFINITY;
 
   constructor(options: StreamingReplayOptions = {}) {
@@ -126,14 +121,9 @@ export class StreamingReplay {
     return state;
   }
 
-  /** The rules' environment of a business: its policy and the callback setting over time. */
+  /** The rules' environment of a business: its policy and its settings (callback, calling) over time. */
   ruleEnv(business: string): RuleEnv {
-    let env = this.envs.get(business);
-    if (!env) {
-      env = businessRuleEnv(this.policy, business, this.callbackChanges(business));
-      this.envs.set(business, env);
-    }
-    return env;
+    return this.settingsOf(business).env;
   }
 
   /** Pairs folded so far: every pair the capture named once states() has run. */
@@ -151,14 +141,13 @@ export class StreamingReplay {
     return this.heldTotal;
   }
 
-  /** The business's callback changes in time order; the rule environment reads this same array. */
-  private callbackChanges(business: string): CallbackChange[] {
-    let changes = this.callbacks.get(business);
-    if (!changes) {
-      changes = [];
-      this.callbacks.set(business, changes);
+  private settingsOf(business: string): BusinessSettings {
+    let settings = this.settings.get(business);
+    if (!settings) {
+      settings = new BusinessSettings(this.policy, business);
+      this.settings.set(business, settings);
     }
-    return changes;
+    return settings;
   }
 
   private addBusinessFact(fact: BusinessFact): void {
@@ -167,10 +156,7 @@ export class StreamingReplay {
       return;
     }
     this.businessKeys.add(fact.key);
-    if (fact.type !== 'CallbackSettingChanged') return;
-    const changes = this.callbackChanges(fact.business);
-    changes.push({ at: fact.at, enabled: fact.enabled });
-    changes.sort((a, b) => a.at - b.at);
+    this.settingsOf(fact.business).add(fact);
   }
 
   private stream(business: string, user: string): PairStream {
@@ -214,7 +200,7 @@ export class StreamingReplay {
       if (previous !== undefined && previous.key === fact.key) this.duplicateTotal++;
       else {
         const stream = this.stream(fact.pair.business, fact.pair.user);
-        applyFact(stream.state, fact, stream.env);
+        evolve(stream.state, fact, stream.env);
       }
       previous = fact;
     }
@@ -225,7 +211,7 @@ export class StreamingReplay {
     const env = this.ruleEnv(state.business);
     let previous: PairFact | undefined;
     for (const fact of facts) {
-      if (previous === undefined || previous.key !== fact.key) applyFact(state, fact, env);
+      if (previous === undefined || previous.key !== fact.key) evolve(state, fact, env);
       previous = fact;
     }
   }

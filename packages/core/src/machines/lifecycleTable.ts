@@ -40,3 +40,16 @@ export const permissionTable = lifecycleTable<PermissionLifecycle, PermissionEve
   permissionMachine,
   permissionEvents,
 );
+
+/**
+ * Whether time alone can still end a request in this state: the machine has an Expired transition from it.
+ * Such a request is live (delivered, answered), and reads as expired once its expiry instant has passed.
+ */
+export function requestCanExpire(state: RequestLifecycle): boolean {
+  return requestTable[state].Expired !== undefined;
+}
+
+/** Whether time alone can end a permission in this state (a temporary grant): it has an Expired transition. */
+export function permissionCanExpire(state: PermissionLifecycle): boolean {
+  return permissionTable[state].Expired !== undefined;
+}

@@ -5,13 +5,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AnyStateMachine, initialTransition, setup, transition } from 'xstate';
 import { createTestModel } from 'xstate/graph';
-import { fold } from '../domain/evolve.js';
 import type { PairFact } from '../domain/facts.js';
-import type { RuleEnv } from '../domain/rules.js';
-import { initialPairState } from '../domain/state.js';
-import { requests } from '../domain/views.js';
 import { policyBook, policyFor } from '../policy/policy.js';
+import type { RuleEnv } from '../rules/businessSettings.js';
+import { fold } from '../rules/evolve.js';
+import { initialPairState } from '../state/pairState.js';
 import { facts, HOUR, T0, testPair } from '../test/builders.js';
+import { requests } from '../views/requests.js';
 import { permissionTable, requestTable } from './lifecycleTable.js';
 import { type PermissionEvent, permissionEvents, permissionMachine } from './permissionMachine.js';
 import { type RequestEvent, requestEvents, requestMachine } from './requestMachine.js';
@@ -32,10 +32,10 @@ function permissionSut(): Sut<PermissionEvent> {
   return {
     apply(event) {
       now += HOUR;
-      if (event === 'GRANT_TEMPORARY') history.push(facts.permissionGranted({ at: now }));
-      else if (event === 'GRANT_PERMANENT')
+      if (event === 'TemporaryGranted') history.push(facts.permissionGranted({ at: now }));
+      else if (event === 'PermanentGranted')
         history.push(facts.permissionGranted({ at: now, permanent: true }));
-      else if (event === 'REVOKE') history.push(facts.permissionRevoked({ at: now }));
+      else if (event === 'Revoked') history.push(facts.permissionRevoked({ at: now }));
       else {
         // Time reaching the expiry is the event: the next fact at that instant applies it.
         now = state().permission.expiresAt as number;
@@ -56,11 +56,11 @@ function requestSut(): Sut<RequestEvent> {
     apply(event) {
       now += HOUR;
       const requestId = 'wamid.A';
-      if (event === 'DELIVER') history.push(facts.requestDelivered({ at: now, requestId }));
-      else if (event === 'FAIL') history.push(facts.requestFailed({ at: now, requestId }));
-      else if (event === 'ACCEPT') history.push(facts.permissionGranted({ at: now, requestId }));
-      else if (event === 'DECLINE') history.push(facts.permissionDeclined({ at: now, requestId }));
-      else if (event === 'SUPERSEDE') {
+      if (event === 'Delivered') history.push(facts.requestDelivered({ at: now, requestId }));
+      else if (event === 'Failed') history.push(facts.requestFailed({ at: now, requestId }));
+      else if (event === 'Accepted') history.push(facts.permissionGranted({ at: now, requestId }));
+      else if (event === 'Declined') history.push(facts.permissionDeclined({ at: now, requestId }));
+      else if (event === 'Superseded') {
         const id = `wamid.NEWER${++newer}`;
         history.push(
           facts.requestSent({ at: now, requestId: id }),

@@ -2,18 +2,20 @@ import { setup } from 'xstate';
 
 /**
  * The lifecycle of one call permission request message (seed: "A call permission request expires when…").
- * Time moves it as an input: EXPIRE is sent by the fold when a fact or a query reaches the request's expiry
- * instant, never by a timer. The fold reads this machine through `lifecycleTable`.
+ * Its events are what happened to the request, in the past tense like facts: a status or a reply (Delivered,
+ * Failed, Accepted, Declined), a newer request reaching the user (Superseded), or time reaching the request's
+ * expiry instant (Expired), which the fold sends when a fact or a query reaches it, never a timer. The fold
+ * reads this machine through `lifecycleTable`.
  */
 export const requestMachine = setup({
   types: {
     events: {} as
-      | { type: 'DELIVER' }
-      | { type: 'FAIL' }
-      | { type: 'ACCEPT' }
-      | { type: 'DECLINE' }
-      | { type: 'EXPIRE' }
-      | { type: 'SUPERSEDE' },
+      | { type: 'Delivered' }
+      | { type: 'Failed' }
+      | { type: 'Accepted' }
+      | { type: 'Declined' }
+      | { type: 'Expired' }
+      | { type: 'Superseded' },
   },
 }).createMachine({
   id: 'request',
@@ -21,24 +23,24 @@ export const requestMachine = setup({
   states: {
     sent: {
       on: {
-        DELIVER: 'delivered',
-        FAIL: 'failed',
+        Delivered: 'delivered',
+        Failed: 'failed',
         // A reply proves delivery even when the delivered status never came.
-        ACCEPT: 'accepted',
-        DECLINE: 'declined',
-        SUPERSEDE: 'superseded',
+        Accepted: 'accepted',
+        Declined: 'declined',
+        Superseded: 'superseded',
       },
     },
     delivered: {
-      on: { ACCEPT: 'accepted', DECLINE: 'declined', EXPIRE: 'expired', SUPERSEDE: 'superseded' },
+      on: { Accepted: 'accepted', Declined: 'declined', Expired: 'expired', Superseded: 'superseded' },
     },
     // "if the user declines a permission request, they can still grant calling permission, up until the
     // permission request expires."
     declined: {
-      on: { ACCEPT: 'accepted', EXPIRE: 'expired', SUPERSEDE: 'superseded' },
+      on: { Accepted: 'accepted', Expired: 'expired', Superseded: 'superseded' },
     },
     accepted: {
-      on: { EXPIRE: 'expired', SUPERSEDE: 'superseded' },
+      on: { Expired: 'expired', Superseded: 'superseded' },
     },
     expired: { type: 'final' },
     superseded: { type: 'final' },
@@ -54,12 +56,12 @@ export type RequestLifecycle =
   | 'expired'
   | 'superseded'
   | 'failed';
-export type RequestEvent = 'DELIVER' | 'FAIL' | 'ACCEPT' | 'DECLINE' | 'EXPIRE' | 'SUPERSEDE';
+export type RequestEvent = 'Delivered' | 'Failed' | 'Accepted' | 'Declined' | 'Expired' | 'Superseded';
 export const requestEvents: readonly RequestEvent[] = [
-  'DELIVER',
-  'FAIL',
-  'ACCEPT',
-  'DECLINE',
-  'EXPIRE',
-  'SUPERSEDE',
+  'Delivered',
+  'Failed',
+  'Accepted',
+  'Declined',
+  'Expired',
+  'Superseded',
 ];

@@ -80,7 +80,7 @@ export function policyBook(base: PolicyOverride = {}, eras: readonly PolicyEra[]
   return { base: withOverride(defaultPolicy, base), eras: sorted };
 }
 
-export function withOverride(policy: Policy, override: PolicyOverride): Policy {
+function withOverride(policy: Policy, override: PolicyOverride): Policy {
   return produce(policy, (draft) => {
     Object.assign(draft, override);
   });
@@ -109,19 +109,4 @@ export function policyFor(book: PolicyBook, business: string): PolicyAt {
     }
     return found;
   };
-}
-
-const longest = new WeakMap<Policy, number>();
-
-/** The longest window any limit looks back over: facts older than this cannot bind any more. */
-export function longestWindow(policy: Policy): number {
-  let found = longest.get(policy);
-  if (found === undefined) {
-    found = 0;
-    for (const l of policy.requestLimits) found = Math.max(found, l.periodSeconds);
-    for (const l of policy.connectedCallLimits) found = Math.max(found, l.periodSeconds);
-    // Policies are immutable values, so the answer can be kept with the object.
-    longest.set(policy, found);
-  }
-  return found;
 }

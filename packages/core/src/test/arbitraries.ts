@@ -43,6 +43,8 @@ export interface HistoryOptions extends InstantOptions {
   readonly maxLength?: number;
   /** Include CallbackSettingChanged facts of the pair's business. */
   readonly callbackChanges?: boolean;
+  /** Include CallingSettingChanged facts of the pair's business (calling turned on and off: 138000). */
+  readonly callingChanges?: boolean;
 }
 
 /** Any fact about one pair: every type, over shared pools of request and call ids. */
@@ -116,17 +118,22 @@ export function callbackChangeArb(options: HistoryOptions = {}): fc.Arbitrary<Bu
     .map((o) => facts.callbackSettingChanged({ ...o, business }));
 }
 
+export function callingChangeArb(options: HistoryOptions = {}): fc.Arbitrary<BusinessFact> {
+  const business = (options.pair ?? testPair).business;
+  return fc
+    .record({ at: instantArb(options), enabled: fc.boolean() })
+    .map((o) => facts.callingSettingChanged({ ...o, business }));
+}
+
 /**
- * A history of one pair (and, with `callbackChanges`, its business's callback setting): distinct facts
- * in no particular order, as a log may receive them.
+ * A history of one pair (and, with `callbackChanges` or `callingChanges`, its business's settings): distinct
+ * facts in no particular order, as a log may receive them.
  */
 export function factHistoryArb(options: HistoryOptions = {}): fc.Arbitrary<Fact[]> {
-  const fact: fc.Arbitrary<Fact> = options.callbackChanges
-    ? fc.oneof(
-        { arbitrary: pairFactArb(options), weight: 12 },
-        { arbitrary: callbackChangeArb(options), weight: 1 },
-      )
-    : pairFactArb(options);
+  const kinds: fc.WeightedArbitrary<Fact>[] = [{ arbitrary: pairFactArb(options), weight: 12 }];
+  if (options.callbackChanges) kinds.push({ arbitrary: callbackChangeArb(options), weight: 1 });
+  if (options.callingChanges) kinds.push({ arbitrary: callingChangeArb(options), weight: 1 });
+  const fact: fc.Arbitrary<Fact> = kinds.length === 1 ? pairFactArb(options) : fc.oneof(...kinds);
   return fc.uniqueArray(fact, {
     selector: (f) => f.key,
     minLength: options.minLength ?? 0,

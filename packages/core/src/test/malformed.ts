@@ -2,9 +2,9 @@
 // wrong type, a wrong unit, a wrong shape, missing, or a field it does not have), with the path of that
 // field. Property tests state that the entry points refuse each with exactly that field and store nothing.
 import fc from 'fast-check';
+import { PLAUSIBLE_INSTANTS } from '../boundary/instant.js';
 import type { Command } from '../domain/commands.js';
 import type { Fact } from '../domain/facts.js';
-import { PLAUSIBLE_INSTANTS } from '../domain/instant.js';
 import { callbackChangeArb, pairArb, pairFactArb } from './arbitraries.js';
 import { facts, T0 } from './builders.js';
 

@@ -1,37 +1,22 @@
-// given(facts).when(command, at).then(expected) and given(facts).at(t).view(): rule specs read as the seed
-// does. Every scenario runs on a real Engine over a MemoryFactStore, so a spec exercises ingest, the fold,
-// decide and the views together.
+// The engine spec: given(facts).when(command, at).then(expected) and given(facts).at(t).view(), run on a real
+// Engine over a MemoryFactStore, so a spec exercises ingest, the fold, decide and the views together, with
+// what the Engine adds (commands decided at the pair's latest fact, arrival in any order). Rule tests use
+// the synchronous Decider spec (deciderSpec.ts); this one, where the Engine is what is tested.
 import { expect } from 'vitest';
-import type { Command, ErrorCode } from '../domain/commands.js';
+import type { Command } from '../domain/commands.js';
 import type { Fact, PairFact } from '../domain/facts.js';
 import type { Pair } from '../domain/pair.js';
-import type { PairState } from '../domain/state.js';
 import type { Instant } from '../domain/time.js';
-import type { CallPermissionsView, RequestView } from '../domain/views.js';
-import { Engine, type ExecuteResult } from '../engine/engine.js';
+import type { ExecuteResult } from '../engine/commandHandler.js';
+import { Engine } from '../engine/engine.js';
 import { MemoryFactStore } from '../engine/memoryStore.js';
-import type { PolicyBook } from '../policy/policy.js';
+import type { PairState } from '../state/pairState.js';
+import type { CallPermissionsView } from '../views/callPermissions.js';
+import type { RequestView } from '../views/requests.js';
 import { testPair } from './builders.js';
+import { content, type ExpectedRefusal, type GivenOptions } from './deciderSpec.js';
 
-export interface ExpectedRefusal {
-  readonly code: ErrorCode;
-  /** Absent when only the user can change the answer. */
-  readonly retryAt?: Instant;
-}
-
-export function refusal(code: ErrorCode, retryAt?: Instant): ExpectedRefusal {
-  return retryAt === undefined ? { code } : { code, retryAt };
-}
-
-export interface GivenOptions {
-  readonly policy?: PolicyBook;
-}
-
-/** A fact without its bookkeeping (idempotency key, source): what a decision is judged on. */
-function content(fact: Fact): Omit<Fact, 'key' | 'source'> {
-  const { key: _key, source: _source, ...rest } = fact;
-  return rest;
-}
+export { type ExpectedRefusal, refusal } from './deciderSpec.js';
 
 export class Scenario {
   private ready: Promise<Engine> | undefined;

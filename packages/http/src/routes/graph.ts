@@ -315,7 +315,8 @@ async function callPermissions(c: Context<AppEnv>, parts: Parts, path: GraphPath
   const headers = new Headers();
   if (line.outcome.kind === 'facts' && line.outcome.facts.length > 0) {
     const state = await parts.engine.state(pair, at);
-    const found = state.discrepancies.filter((d) => d.at === at);
+    // Meta's answer against callpermit's view: not the request lifecycle's own (`origin`).
+    const found = state.discrepancies.filter((d) => d.at === at && d.origin === undefined);
     for (const d of found) parts.metrics.discrepancies.inc({ field: d.field });
     headers.set(
       'X-Callpermit-Discrepancies',

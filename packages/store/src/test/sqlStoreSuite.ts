@@ -224,7 +224,7 @@ export function sqlStoreSuite(name: string, store: () => SqlStore): void {
         // Another process moves the same stream to the same version with another fact.
         await new Engine(store()).ingest([f.userMessaged(T0 + 20, `${pair.business}.m1`)]);
         const uncached = await new Engine(store(), { headCacheSize: 0 }).state(pair, T0 + 30);
-        expect(uncached.facts).toBe(2);
+        expect(uncached.factCount).toBe(2);
         expect(await engine.state(pair, T0 + 30)).toEqual(uncached);
       });
 

@@ -1,0 +1,199 @@
+import { numberArrayParam, numberOf, textArrayParam, uniqueViolation } from './codec.js';
+import { BinaryCopyWriter } from './copyBinary.js';
+import {
+  CHECKPOINT_COLUMNS,
+  COMMIT_LOCK,
+  type CommitRows,
+  HEAD_COLUMNS,
+  insertCheckpoints,
+  type MovedHead,
+  moveHeads,
+  type PlannedCheckpoint,
+  type PlannedFact,
+  type PlannedHead,
+} from './factStore.js';
+import { INBOX_COLUMNS, type InboxRow, type InboxRows, recordBodies, type StoredBody } from './inbox.js';
+import type { SqlClient } from './sqlClient.js';
+
+// The bulk unit of work's writes (SqlStore.bulkIngest): the same statements as an ordinary commit and inbox
+// record, with their rows loaded by binary COPY instead of sent as one JSON parameter. Rows that must be
+// checked against what is stored (heads from an expected version, bodies the inbox may hold, checkpoints that
+// may exist) are copied into a staging table of the transaction, which the statement then reads; new facts,
+// whose keys the engine has just read as unknown, are copied straight into `facts`, and a fact stored by
+// another writer meanwhile fails on the unique key like an ordinary commit.
+
+/**
+ * Loads `data` (binary COPY rows of `columns`) into the temporary table `table`, made for this transaction
+ * on first use and emptied before each load.
+ */
+async function stage(tx: SqlClient, table: string, columns: string, data: Buffer[]): Promise<void> {
+  await tx.query(`create temporary table if not exists ${table} (${columns}) on commit drop`);
+  await tx.query(`truncate ${table}`);
+  await tx.copyFrom(table, data);
+}
+
+function headRows(heads: readonly PlannedHead[]): Buffer[] {
+  const out = new BinaryCopyWriter();
+  for (const h of heads) {
+    out
+      .row(7)
+      .text(h.stream)
+      .text(h.business)
+      .int4(h.expected)
+      .int8(h.expected_revision)
+      .int4(h.version)
+      .text(h.state === null ? null : JSON.stringify(h.state))
+      .float8(h.last_at);
+  }
+  return out.chunks();
+}
+
+function factRows(facts: readonly PlannedFact[]): Buffer[] {
+  const out = new BinaryCopyWriter();
+  for (const f of facts) {
+    out
+      .row(7)
+      .text(f.stream)
+      .int4(f.version)
+      .text(f.type)
+      .float8(f.at)
+      .int2(f.rank)
+      .text(f.key)
+      .text(JSON.stringify(f.data));
+  }
+  return out.chunks();
+}
+
+function checkpointRows(checkpoints: readonly PlannedCheckpoint[]): Buffer[] {
+  const out = new BinaryCopyWriter();
+  for (const c of checkpoints)
+    out.row(5).text(c.stream).float8(c.at).int2(c.rank).text(c.key).text(JSON.stringify(c.state));
+  return out.chunks();
+}
+
+export const copyCommitRows: CommitRows = {
+  prepare(plan) {
+    const heads = plan.heads.length > 0 ? headRows(plan.heads) : [];
+    const facts = plan.facts.length > 0 ? factRows(plan.facts) : [];
+    const checkpoints = plan.checkpoints.length > 0 ? checkpointRows(plan.checkpoints) : [];
+    return {
+      async moveHeads(tx) {
+        await stage(tx, 'callpermit_heads', HEAD_COLUMNS, heads);
+        return tx.query<MovedHead & Record<string, unknown>>(moveHeads('callpermit_heads i'));
+      },
+      async insertFacts(tx) {
+        await tx.copyFrom('facts (stream, version, type, at, rank, key, data)', facts);
+      },
+      async insertCheckpoints(tx) {
+        await stage(tx, 'callpermit_checkpoints', CHECKPOINT_COLUMNS, checkpoints);
+        await tx.query(insertCheckpoints('callpermit_checkpoints c'));
+      },
+    };
+  },
+
+  // A unit of work that lost once takes the commit lock for the rest of its transaction: the engine's next
+  // attempt then reads and commits with no other writer in between, so a long bulk batch cannot keep losing
+  // to a busy live writer. Its inbox lines are stored by then, so it waits for no one while holding the lock.
+  async afterConflict(unit) {
+    await unit.query('select pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
+  },
+};
+
+const stagedInboxRows: InboxRows = async (client, rows) => {
+  const out = new BinaryCopyWriter();
+  for (const { n, item, body, deliveries } of rows) {
+    out
+      .row(8)
+      .int4(n)
+      .fields(body.copyFields)
+      .text(item.source.file)
+      .int4(item.source.line ?? null)
+      .text(item.outcome)
+      .text(item.reason ?? null)
+      .int4(deliveries);
+  }
+  await stage(client, 'callpermit_inbox', INBOX_COLUMNS, out.chunks());
+  return client.query<StoredBody & Record<string, unknown>>(recordBodies('callpermit_inbox i', 'i.body'));
+};
+
+// An index probe per body (see KNOWN_KEYS in factStore.ts for why not `hash = any($1)`).
+const HELD_BODIES = `
+select i.id, i.hash from unnest($1::text[]) as b(hash)
+cross join lateral (select id, hash from inbox where inbox.hash = b.hash limit 1) i`;
+
+const DELIVERED_AGAIN = `
+update inbox set deliveries = inbox.deliveries + d.n, last_received_at = now()
+from unnest($1::bigint[], $2::integer[]) as d(id, n)
+where inbox.id = d.id
+returning inbox.id, inbox.hash, inbox.deliveries`;
+
+const INBOX_COPY = 'inbox (id, hash, body, source_file, source_line, outcome, reason, deliveries)';
+
+/**
+ * Bodies by COPY straight into the inbox: the ones it holds already are found first (an index probe per
+ * body, the check the unique index makes anyway) and only counted; the new ones get ids from the inbox's
+ * sequence, in order, and are copied. Should another writer store one of them meanwhile, the COPY fails on the
+ * unique hash: its savepoint rolls back and those bodies go through the staging table instead.
+ */
+const probedInboxRows: InboxRows = async (client, rows) => {
+  const held = new Map(
+    (
+      await client.query<{ id: unknown; hash: string }>(HELD_BODIES, [
+        textArrayParam(rows.map((r) => r.body.hash)),
+      ])
+    ).map((r) => [r.hash, numberOf(r.id)]),
+  );
+  const again = rows.filter((r) => held.has(r.body.hash));
+  const fresh = held.size === 0 ? rows : rows.filter((r) => !held.has(r.body.hash));
+  const counted =
+    again.length === 0
+      ? []
+      : await client.query<StoredBody & Record<string, unknown>>(DELIVERED_AGAIN, [
+          numberArrayParam(again.map((r) => held.get(r.body.hash) as number)),
+          numberArrayParam(again.map((r) => r.deliveries)),
+        ]);
+  if (fresh.length === 0) return counted;
+  // One row back, not one per body: the ids as one text.
+  const [{ ids } = { ids: '' }] = await client.query<{ ids: string }>(
+    "select string_agg(nextval('inbox_id_seq')::text, ',') as ids from generate_series(1, $1)",
+    [fresh.length],
+  );
+  const idOf = ids.split(',').map(Number);
+  const fields = new FieldCache();
+  const out = new BinaryCopyWriter();
+  for (let i = 0; i < fresh.length; i++) {
+    const { item, body, deliveries } = fresh[i] as InboxRow;
+    out
+      .row(8)
+      .int8(idOf[i] as number)
+      .fields(body.copyFields)
+      .fields(fields.text(item.source.file))
+      .int4(item.source.line ?? null)
+      .fields(fields.text(item.outcome))
+      .text(item.reason ?? null)
+      .int4(deliveries);
+  }
+  try {
+    await client.transaction((tx) => tx.copyFrom(INBOX_COPY, out.chunks()));
+  } catch (error) {
+    if (uniqueViolation(error) !== 'inbox_hash_key') throw error;
+    return [...counted, ...(await stagedInboxRows(client, fresh))];
+  }
+  return [...counted, ...fresh.map((r, i) => ({ id: idOf[i], hash: r.body.hash, deliveries: r.deliveries }))];
+};
+
+/** Text fields that repeat row after row (a file name, an outcome), laid out once. */
+class FieldCache {
+  private readonly laidOut = new Map<string, Uint8Array>();
+
+  text(value: string): Uint8Array {
+    let field = this.laidOut.get(value);
+    if (field === undefined) {
+      field = BinaryCopyWriter.textField(value);
+      this.laidOut.set(value, field);
+    }
+    return field;
+  }
+}
+
+export const copyInboxRows: InboxRows = probedInboxRows;
