@@ -1,41 +1,12 @@
 // Slow clients are cut, not served for ever: a request whose headers trickle in (slowloris), a body sent a byte
 // at a time, and an idle keep-alive connection each end within the timeouts `listen` sets, while other callers
 // are served meanwhile. Raw sockets over loopback.
-import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { rawClient, trickle } from '@callpermit/testing/socket';
 import { payloadOf, userText } from '@callpermit/testing/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nowSeconds, startService, type TestService } from './test/service.js';
 
 const TIMEOUTS = { headersMs: 600, requestMs: 1200, keepAliveMs: 400 };
-
-/** A raw connection to the service, with everything it received and when it was closed. */
-async function rawClient(
-  url: string,
-): Promise<{ socket: Socket; received: () => string; closed: Promise<number> }> {
-  const { hostname, port } = new URL(url);
-  const socket = connect({ host: hostname, port: Number(port) });
-  await once(socket, 'connect');
-  const started = performance.now();
-  let received = '';
-  socket.on('data', (chunk: Buffer) => {
-    received += chunk.toString();
-  });
-  socket.on('error', () => {});
-  const closed = new Promise<number>((resolve) =>
-    socket.on('close', () => resolve(performance.now() - started)),
-  );
-  return { socket, received: () => received, closed };
-}
-
-/** Writes `text` a character every `ms` until the socket closes or the text ends. */
-async function trickle(socket: Socket, text: string, ms: number): Promise<void> {
-  for (const char of text) {
-    if (socket.destroyed) return;
-    socket.write(char);
-    await new Promise((resolve) => setTimeout(resolve, ms));
-  }
-}
 
 describe('slow clients', () => {
   let service: TestService;

@@ -11,6 +11,7 @@ import { databasePglite, databasePostgres } from './scenarios/databaseFaults.js'
 import { fuzzCapture, fuzzScenario, fuzzTranslator } from './scenarios/fuzz.js';
 import { fuzzHttp } from './scenarios/fuzzHttp.js';
 import { redelivery } from './scenarios/redelivery.js';
+import { security } from './scenarios/security.js';
 
 /** Every scenario, in run order. Explicit on purpose: adding one is adding a line here. */
 export const scenarios: readonly Scenario[] = [
@@ -28,4 +29,5 @@ export const scenarios: readonly Scenario[] = [
   fuzzCapture,
   fuzzScenario,
   fuzzHttp,
+  security,
 ];

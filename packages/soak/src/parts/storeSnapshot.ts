@@ -3,7 +3,7 @@
 // here whatever order and however many times the inputs arrived.
 import { pairStateToJson } from '@callpermit/core';
 import { POLICY_SETTING } from '@callpermit/service';
-import { openStore } from '@callpermit/store';
+import { openStore, type SqlStore } from '@callpermit/store';
 import { factContent } from './reference.js';
 import type { StoreTarget } from './services.js';
 
@@ -71,4 +71,12 @@ export function differences(
     if (keys.length < 5) keys.push(key);
   }
   return { count, keys };
+}
+
+/** The log's last position, paging forward from `from` (positions only grow). */
+export async function lastPosition(store: SqlStore, from: number): Promise<number> {
+  let last = from;
+  for (let page = await store.readAll(last, 5000); page.length > 0; page = await store.readAll(last, 5000))
+    last = page.at(-1)?.position ?? last;
+  return last;
 }

@@ -7,7 +7,7 @@
 import { Translator, webhookSignature } from '@callpermit/cloud-api';
 import { Engine, factProblem } from '@callpermit/core';
 import { createApp, type Listening, listen } from '@callpermit/http';
-import { bodyHash, openStore, type SqlStore } from '@callpermit/store';
+import { bodyHash, openStore } from '@callpermit/store';
 import { FakeGraph } from '@callpermit/testing/graph';
 import { freeFormRequestBody } from '@callpermit/testing/wire';
 import fc from 'fast-check';
@@ -16,9 +16,10 @@ import { adversarialBodies, adversarialNumber, adversarialString, samples } from
 import { captureCorpus, SOAK_META_TOKEN, SOAK_SECRET, SOAK_TOKEN, webhookCorpus } from '../parts/corpus.js';
 import { checkPoisoning, watchPoisoning } from '../parts/poisoning.js';
 import { type Answer, request } from '../parts/services.js';
+import { lastPosition } from '../parts/storeSnapshot.js';
 import { type Scenario, type Size, Tally } from '../scenario.js';
 
-const COUNTS: Record<Size, number> = { short: 1200, full: 100_000 };
+const COUNTS: Record<Size, number> = { short: 600, full: 100_000 };
 const CONCURRENCY = 12;
 const BUSINESS = '109876543210987';
 
@@ -159,14 +160,6 @@ function invalid(input: Input, translator: Translator): boolean {
     default:
       return true;
   }
-}
-
-/** The log's last position, paging forward from `from` (positions only grow). */
-async function lastPosition(store: SqlStore, from: number): Promise<number> {
-  let last = from;
-  for (let page = await store.readAll(last, 5000); page.length > 0; page = await store.readAll(last, 5000))
-    last = page.at(-1)?.position ?? last;
-  return last;
 }
 
 export const fuzzHttp: Scenario = {
