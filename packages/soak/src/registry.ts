@@ -10,6 +10,7 @@ import { crashServePglite, crashServePostgres } from './scenarios/crashServe.js'
 import { databasePglite, databasePostgres } from './scenarios/databaseFaults.js';
 import { fuzzCapture, fuzzScenario, fuzzTranslator } from './scenarios/fuzz.js';
 import { fuzzHttp } from './scenarios/fuzzHttp.js';
+import { memoryServe } from './scenarios/memory.js';
 import { redelivery } from './scenarios/redelivery.js';
 import { security } from './scenarios/security.js';
 
@@ -30,4 +31,5 @@ export const scenarios: readonly Scenario[] = [
   fuzzScenario,
   fuzzHttp,
   security,
+  memoryServe,
 ];

@@ -2,6 +2,9 @@
 // test suite) and `full` (`pnpm -s soak`). Its report carries the summary table's figures; the four that must
 // be 0 (lost, double-counted, violations, 5xx) decide the exit code of `pnpm -s soak`.
 
+import { secretsIn } from './parts/secrets.js';
+import { takeOutputs } from './parts/services.js';
+
 export type Size = 'short' | 'full';
 
 /** What a scenario needs from whoever runs it: the test suite or `pnpm -s soak`. */
@@ -101,8 +104,19 @@ export async function runScenario(scenario: Scenario, context: SoakContext): Pro
   const started = performance.now();
   try {
     const report = await scenario.run(context);
-    return { scenario: scenario.name, ms: Math.round(performance.now() - started), ...report };
+    const ms = Math.round(performance.now() - started);
+    // The logs of every service it started: no secret, token or signature may be in them.
+    const leaks = [...new Set(takeOutputs().flatMap((output) => secretsIn(output)))];
+    if (leaks.length === 0) return { scenario: scenario.name, ms, ...report };
+    return {
+      scenario: scenario.name,
+      ms,
+      ...report,
+      violations: report.violations + leaks.length,
+      problems: [...report.problems, ...leaks.map((leak) => `violations +1: a service printed ${leak}`)],
+    };
   } catch (error) {
+    takeOutputs();
     return {
       scenario: scenario.name,
       ms: Math.round(performance.now() - started),

@@ -28,13 +28,23 @@ export function serveEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
+/** Every service started since the last `takeOutputs`: their logs are searched for secrets after each scenario. */
+const started: ServeProcess[] = [];
+
 /** Starts `callpermit serve` over `target` (extra flags after the store's). */
-export function startService(
+export async function startService(
   target: StoreTarget,
   env: NodeJS.ProcessEnv = {},
   flags: readonly string[] = [],
 ): Promise<ServeProcess> {
-  return startServe([...storeArgs(target), ...flags], serveEnv(env));
+  const service = await startServe([...storeArgs(target), ...flags], serveEnv(env));
+  started.push(service);
+  return service;
+}
+
+/** The output of every service started since the last call (each one's whole output, so far). */
+export function takeOutputs(): string[] {
+  return started.splice(0).map((service) => service.output());
 }
 
 /** SIGKILL, and the exit: what a crash (OOM killer, power loss of the process) does. */

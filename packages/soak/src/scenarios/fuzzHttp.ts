@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import { adversarialBodies, adversarialNumber, adversarialString, samples } from '../parts/adversarial.js';
 import { captureCorpus, SOAK_META_TOKEN, SOAK_SECRET, SOAK_TOKEN, webhookCorpus } from '../parts/corpus.js';
 import { checkPoisoning, watchPoisoning } from '../parts/poisoning.js';
+import { secretsIn } from '../parts/secrets.js';
 import { type Answer, request } from '../parts/services.js';
 import { lastPosition } from '../parts/storeSnapshot.js';
 import { type Scenario, type Size, Tally } from '../scenario.js';
@@ -173,12 +174,23 @@ export const fuzzHttp: Scenario = {
     const store = await openStore({ databaseUrl: await context.newDatabase() });
     let server: Listening | undefined;
     const errors: string[] = [];
+    let logLines = 0;
     try {
       const app = createApp(new Engine(store), {
         appSecrets: [SOAK_SECRET],
         apiTokens: [{ token: SOAK_TOKEN }],
         graph: { url: fake.url, token: SOAK_META_TOKEN, timeoutMs: 5000 },
-        logger: pino({ level: 'error' }, { write: (line: string) => void errors.push(line) }),
+        // Every line is searched for secrets; errors are kept for the report.
+        logger: pino(
+          { level: 'debug' },
+          {
+            write: (line: string) => {
+              logLines++;
+              for (const leak of secretsIn(line)) tally.add('violations', 1, `the app logged ${leak}`);
+              if (line.includes('"level":50')) errors.push(line);
+            },
+          },
+        ),
       });
       server = await listen(app, { port: 0 });
       const url = server.url;
@@ -266,6 +278,7 @@ export const fuzzHttp: Scenario = {
         signedBodiesKept: signedBodies.size - lost,
         unchangedChecks,
         forwarded: fake.received.length,
+        logLines,
       });
     } finally {
       await server?.close(1000);
