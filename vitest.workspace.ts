@@ -10,4 +10,5 @@ export const projects = [
   'packages/service',
   'packages/http',
   'packages/cli',
+  'packages/soak',
 ];

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Translator } from '@callpermit/cloud-api';
 import { type Engine, type Instant, InvalidInput } from '@callpermit/core';
-import { LineRecorder } from '@callpermit/service';
+import { LineRecorder, StoreUnavailable } from '@callpermit/service';
 import { MemorySubscriptions, type SubscriptionStore } from '@callpermit/store';
 import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -21,7 +21,7 @@ import {
   META_GRAPH_URL,
 } from './config.js';
 import type { AppEnv, Parts } from './context.js';
-import { errorResponse, GraphCode, invalidParameter } from './errors.js';
+import { errorResponse, GraphCode, invalidParameter, storeUnavailable } from './errors.js';
 import { nodeProblem, parseGraphPath } from './graphPath.js';
 import { bsuid, graphVersion, instantParam, phoneNumberId, userWaId } from './identifiers.js';
 import { createLogger } from './logger.js';
@@ -199,6 +199,14 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
   app.onError((error, c) => {
     // An input core refuses (a user id of no known shape, an instant out of range) is the caller's mistake.
     if (error instanceof InvalidInput) return invalidParameter(c, error.message);
+    // The database is down, read-only or full: nothing was stored; the caller (Meta too) should try again.
+    if (error instanceof StoreUnavailable) {
+      parts.log.warn(
+        { req_id: c.get('requestId'), reason: error.reason, err: { message: error.message } },
+        'store unavailable',
+      );
+      return storeUnavailable(c, error);
+    }
     if (error instanceof HTTPException) {
       const status = error.status;
       const message = status === 415 ? 'Unsupported Media Type: send JSON' : error.message || 'Bad request';

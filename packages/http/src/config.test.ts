@@ -41,6 +41,9 @@ describe('configFromEnv', () => {
       CALLPERMIT_GRAPH_TOKEN: 'general-meta-token',
       CALLPERMIT_GRAPH_TOKENS_FILE: file,
       CALLPERMIT_GRAPH_TIMEOUT_MS: '2500',
+      CALLPERMIT_HEADERS_TIMEOUT_MS: '4000',
+      CALLPERMIT_REQUEST_TIMEOUT_MS: '30000',
+      CALLPERMIT_KEEP_ALIVE_TIMEOUT_MS: '7000',
     });
     expect(config).toEqual({
       appSecrets: ['new-secret', 'old-secret'],
@@ -55,6 +58,7 @@ describe('configFromEnv', () => {
           ['102938475610293', 'token-of-the-waba'],
         ]),
       },
+      server: { headersMs: 4000, requestMs: 30_000, keepAliveMs: 7000 },
       logLevel: 'info',
     });
     expect(parseSecrets(undefined)).toEqual([]);
@@ -64,6 +68,19 @@ describe('configFromEnv', () => {
     expect((await configFromEnv({})).graph).toEqual({ url: 'https://graph.facebook.com', timeoutMs: 10_000 });
     await expect(configFromEnv({ CALLPERMIT_GRAPH_URL: 'ftp://x' })).rejects.toThrow(HttpConfigError);
     await expect(configFromEnv({ CALLPERMIT_GRAPH_TIMEOUT_MS: '-1' })).rejects.toThrow(/positive number/);
+    expect((await configFromEnv({})).server).toEqual({
+      headersMs: 10_000,
+      requestMs: 120_000,
+      keepAliveMs: 5000,
+    });
+    await expect(configFromEnv({ CALLPERMIT_REQUEST_TIMEOUT_MS: '1.5' })).rejects.toThrow(
+      'CALLPERMIT_REQUEST_TIMEOUT_MS: expected a positive number of milliseconds',
+    );
+    await expect(
+      configFromEnv({ CALLPERMIT_HEADERS_TIMEOUT_MS: '9000', CALLPERMIT_REQUEST_TIMEOUT_MS: '8000' }),
+    ).rejects.toThrow(
+      'CALLPERMIT_HEADERS_TIMEOUT_MS (9000) must not exceed CALLPERMIT_REQUEST_TIMEOUT_MS (8000)',
+    );
     await expect(configFromEnv({ CALLPERMIT_GRAPH_TOKENS_FILE: '/no/such/file' })).rejects.toThrow(/ENOENT/);
     const bad = join(mkdtempSync(join(tmpdir(), 'callpermit-config-')), 'tokens.json');
     writeFileSync(bad, JSON.stringify({ 'not-digits': 'x' }));

@@ -23,6 +23,28 @@ export interface GraphUpstream {
   readonly timeoutMs: number;
 }
 
+/**
+ * How long a client may take, so a slow or stalled one (slowloris, a body trickled a byte at a time) is cut
+ * instead of holding a connection for ever. Milliseconds.
+ */
+export interface ServerTimeouts {
+  /** To send the request's headers, from its first byte (Node's `headersTimeout`). Default 10 s. */
+  readonly headersMs?: number;
+  /**
+   * To send the whole request, headers and body (Node's `requestTimeout`). Default 120 s: a large
+   * `POST /v1/captures` over a slow link needs more, or `callpermit replay` on the file instead.
+   */
+  readonly requestMs?: number;
+  /** An idle keep-alive connection is closed after this (Node's `keepAliveTimeout`). Default 5 s. */
+  readonly keepAliveMs?: number;
+}
+
+export const DEFAULT_SERVER_TIMEOUTS: Required<ServerTimeouts> = {
+  headersMs: 10_000,
+  requestMs: 120_000,
+  keepAliveMs: 5_000,
+};
+
 /** Meta's Graph API: the default upstream. */
 export const META_GRAPH_URL = 'https://graph.facebook.com';
 export const DEFAULT_GRAPH_TIMEOUT_MS = 10_000;
@@ -38,6 +60,9 @@ export const ENV = {
   graphToken: 'CALLPERMIT_GRAPH_TOKEN',
   graphTokensFile: 'CALLPERMIT_GRAPH_TOKENS_FILE',
   graphTimeoutMs: 'CALLPERMIT_GRAPH_TIMEOUT_MS',
+  headersTimeoutMs: 'CALLPERMIT_HEADERS_TIMEOUT_MS',
+  requestTimeoutMs: 'CALLPERMIT_REQUEST_TIMEOUT_MS',
+  keepAliveTimeoutMs: 'CALLPERMIT_KEEP_ALIVE_TIMEOUT_MS',
   logLevel: 'CALLPERMIT_LOG_LEVEL',
   subscriptionsFile: 'CALLPERMIT_SUBSCRIPTIONS_FILE',
 } as const;
@@ -162,9 +187,24 @@ export interface EnvConfig {
   readonly verifyToken?: string;
   readonly apiTokens: ApiToken[];
   readonly graph: GraphUpstream;
+  /** For `listen`: how long a client may take (slow clients are cut). */
+  readonly server: Required<ServerTimeouts>;
   readonly logLevel: string;
   /** The subscriptions file's entries, when `CALLPERMIT_SUBSCRIPTIONS_FILE` names one. */
   readonly fileSubscriptions?: SubscriptionSpec[];
+}
+
+/** A variable of milliseconds: a positive whole number, or `fallback` when unset. */
+function milliseconds(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+): number {
+  const text = env[name]?.trim();
+  const value = text ? Number(text) : fallback;
+  if (!Number.isInteger(value) || value <= 0)
+    throw new HttpConfigError(`${name}: expected a positive number of milliseconds`);
+  return value;
 }
 
 /** Reads the service's environment variables (see `ENV`), checking each; the tokens file is read too. */
@@ -178,10 +218,17 @@ export async function configFromEnv(
   } catch {
     throw new HttpConfigError(`${ENV.graphUrl}: ${JSON.stringify(url)} is not an http(s) URL`);
   }
-  const timeoutText = env[ENV.graphTimeoutMs]?.trim();
-  const timeoutMs = timeoutText ? Number(timeoutText) : DEFAULT_GRAPH_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
-    throw new HttpConfigError(`${ENV.graphTimeoutMs}: expected a positive number of milliseconds`);
+  const timeoutMs = milliseconds(env, ENV.graphTimeoutMs, DEFAULT_GRAPH_TIMEOUT_MS);
+  const server = {
+    headersMs: milliseconds(env, ENV.headersTimeoutMs, DEFAULT_SERVER_TIMEOUTS.headersMs),
+    requestMs: milliseconds(env, ENV.requestTimeoutMs, DEFAULT_SERVER_TIMEOUTS.requestMs),
+    keepAliveMs: milliseconds(env, ENV.keepAliveTimeoutMs, DEFAULT_SERVER_TIMEOUTS.keepAliveMs),
+  };
+  // Node refuses a headers timeout longer than the request's: the request includes its headers.
+  if (server.headersMs > server.requestMs)
+    throw new HttpConfigError(
+      `${ENV.headersTimeoutMs} (${server.headersMs}) must not exceed ${ENV.requestTimeoutMs} (${server.requestMs})`,
+    );
   const file = env[ENV.graphTokensFile]?.trim();
   const token = env[ENV.graphToken]?.trim();
   const verifyToken = env[ENV.verifyToken]?.trim();
@@ -196,6 +243,7 @@ export async function configFromEnv(
       ...(token ? { token } : {}),
       ...(file ? { tokens: await readGraphTokensFile(file) } : {}),
     },
+    server,
     logLevel: env[ENV.logLevel]?.trim() || 'info',
     ...(subscriptionsFile ? { fileSubscriptions: await readSubscriptionsFile(subscriptionsFile) } : {}),
   };

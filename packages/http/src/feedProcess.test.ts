@@ -5,9 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webhookSignature } from '@callpermit/cloud-api';
+import { refusedServe, type ServeProcess, startServe } from '@callpermit/testing/serve';
 import { payloadOf, reply, userText } from '@callpermit/testing/wire';
 import { afterAll, describe, expect, it } from 'vitest';
-import { refusedServe, type ServeProcess, startServe } from './test/serveProcess.js';
 import { nowSeconds, SECRET, TOKEN } from './test/service.js';
 import { listedFeed, Subscriber, type WireChange } from './test/subscriber.js';
 

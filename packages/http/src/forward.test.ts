@@ -1,9 +1,10 @@
 // Everything the proxy forwards without deciding: any method and Graph path, Meta's answer verbatim (errors
 // and redirects included), the version segment kept or not, callpermit's Meta token per business, and
 // `?verify=meta` comparing Meta's own call_permissions with callpermit's state.
+
+import { FakeGraph } from '@callpermit/testing/graph';
 import { BUSINESS, payloadOf, reply, USER, WABA } from '@callpermit/testing/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraph } from './test/fakeGraph.js';
 import {
   bodyOf,
   META_TOKEN,
@@ -50,7 +51,7 @@ describe('forwarded Graph calls', () => {
       expect(removed.status).toBe(400);
       expect(last()).toMatchObject({ method: 'DELETE', url: `/v23.0/${BUSINESS}/block_users` });
     } finally {
-      fake.respond = (await import('./test/fakeGraph.js')).metaLike;
+      fake.respond = (await import('@callpermit/testing/graph')).metaLike;
     }
   });
 
@@ -92,6 +93,32 @@ describe('forwarded Graph calls', () => {
     expect(JSON.stringify(last())).not.toContain(TOKEN);
   });
 
+  it('a JSON body nested deeper than 64 levels is refused with 400 before anything is forwarded; 64 are forwarded', async () => {
+    const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const before = fake.received.length;
+    for (const path of [
+      `/v23.0/${BUSINESS}/messages`,
+      `/v23.0/${BUSINESS}/calls`,
+      `/v23.0/${BUSINESS}/settings`,
+    ]) {
+      const deep = await service.call(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"to":"${USER}","interactive":${nested(5000)}}`,
+      });
+      expect(deep.status).toBe(400);
+      expect((await bodyOf(deep)).error.message).toBe('(#100) the JSON body nests deeper than 64 levels');
+    }
+    expect(fake.received.length).toBe(before);
+    const fine = await service.call(`/v23.0/${BUSINESS}/settings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: nested(64),
+    });
+    expect(fine.status).toBe(200);
+    expect(fake.received.length).toBe(before + 1);
+  });
+
   it('a redirect is handed back, never followed', async () => {
     fake.respond = () => ({ status: 302, headers: { location: 'http://127.0.0.1:9/elsewhere' }, body: '' });
     try {
@@ -101,7 +128,7 @@ describe('forwarded Graph calls', () => {
       expect(answer.headers.get('location')).toBe('http://127.0.0.1:9/elsewhere');
       expect(fake.received.length).toBe(count + 1);
     } finally {
-      fake.respond = (await import('./test/fakeGraph.js')).metaLike;
+      fake.respond = (await import('@callpermit/testing/graph')).metaLike;
     }
   });
 
@@ -175,7 +202,7 @@ describe('GET call_permissions through the proxy', () => {
       const view = await bodyOf(await service.call(`/v1/${BUSINESS}/call_permissions?user_wa_id=${USER}`));
       expect(view.permission.expiration_time).toBe(ours + 3600);
     } finally {
-      fake.respond = (await import('./test/fakeGraph.js')).metaLike;
+      fake.respond = (await import('@callpermit/testing/graph')).metaLike;
     }
   });
 

@@ -3,6 +3,8 @@
 // Allowed: forwarded with callpermit's Meta token, Meta's answer verbatim, the exchange recorded.
 import { policyBook } from '@callpermit/core';
 import type { SqlStore } from '@callpermit/store';
+import { FakeGraph } from '@callpermit/testing/graph';
+import { rawRequest } from '@callpermit/testing/socket';
 import {
   BUSINESS,
   freeFormRequestBody,
@@ -14,11 +16,11 @@ import {
   WABA,
 } from '@callpermit/testing/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraph } from './test/fakeGraph.js';
 import {
   bodyOf,
   META_TOKEN,
   nowSeconds,
+  OTHER_BUSINESS,
   postJson,
   SCOPED_TOKEN,
   startService,
@@ -173,6 +175,33 @@ describe('connect calls', () => {
       expect((await bodyOf(answer)).error.code, path).toBe(138006);
     }
     expect(reached('calls', user)).toEqual([]);
+  });
+
+  it('dot segments, raw on the wire (`..`, `.`, `%2e%2e`), are resolved before anything is decided: the guard and a token’s scope see the path Meta would', async () => {
+    const user = newUser();
+    const before = fake.received.length;
+    for (const dots of ['..', '%2e%2e', '%2E%2E']) {
+      const walked = await rawRequest(service.url, `/v23.0/${OTHER_BUSINESS}/${dots}/${BUSINESS}/calls`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(connect(user)),
+      });
+      expect(walked.status).toBe(401);
+      expect(JSON.parse(walked.text).error.code).toBe(138006);
+      const scoped = await rawRequest(service.url, `/v23.0/${BUSINESS}/${dots}/${OTHER_BUSINESS}/calls`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${SCOPED_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(connect(user)),
+      });
+      expect(scoped.status).toBe(403);
+    }
+    const dot = await rawRequest(service.url, `/v23.0/${BUSINESS}/./calls/%2e`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(connect(user)),
+    });
+    expect(dot.status).toBe(401);
+    expect(fake.received.length).toBe(before);
   });
 
   it('`to` as a JSON number (Meta types it Integer) is decided like the text: refused without permission', async () => {

@@ -6,6 +6,7 @@ export {
   type ApiToken,
   configFromEnv,
   DEFAULT_GRAPH_TIMEOUT_MS,
+  DEFAULT_SERVER_TIMEOUTS,
   ENV,
   type EnvConfig,
   type GraphUpstream,
@@ -16,8 +17,10 @@ export {
   parseSecrets,
   readGraphTokensFile,
   readSubscriptionsFile,
+  type ServerTimeouts,
 } from './config.js';
 export type { AppEnv } from './context.js';
+export { RETRY_AFTER_SECONDS } from './errors.js';
 export {
   backoffSeconds,
   DEFAULT_DELIVERY_POLICY,

@@ -6,12 +6,14 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { markDraining } from './app.js';
+import { DEFAULT_SERVER_TIMEOUTS, type ServerTimeouts } from './config.js';
 
 export interface ListenOptions {
   /** Default 127.0.0.1 (loopback): another address exposes the service. */
   readonly host?: string;
   /** Default 8080; 0 takes a free port. */
   readonly port?: number;
+  readonly timeouts?: ServerTimeouts;
 }
 
 export interface Listening {
@@ -29,8 +31,23 @@ export interface Listening {
 // biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its environment and routes.
 export async function listen(app: Hono<any, any, any>, options: ListenOptions = {}): Promise<Listening> {
   const host = options.host ?? '127.0.0.1';
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  // Meta's webhooks and SDK clients keep connections alive; Node's default keep-alive timeout (5 s) is fine.
+  const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...options.timeouts };
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    serverOptions: {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // Node looks for connections past those timeouts every 30 s by default: a slow client would get that
+      // much more. A quarter of the shorter timeout, at most a second.
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1000, Math.floor(Math.min(timeouts.headersMs, timeouts.requestMs) / 4)),
+      ),
+    },
+  }) as Server;
+  // Meta's webhooks and SDK clients keep connections alive: closed when idle for keepAliveMs.
+  server.keepAliveTimeout = timeouts.keepAliveMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, host, () => {

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ServeProcess, startServe } from '@callpermit/testing/serve';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ServeProcess, startServe } from './test/serveProcess.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/capture.ndjson', import.meta.url));
 const BIN = fileURLToPath(new URL('../../cli/bin/callpermit.mjs', import.meta.url));

@@ -3,13 +3,13 @@ import { Writable } from 'node:stream';
 import { webhookSignature } from '@callpermit/cloud-api';
 import { Engine, MemoryFactStore } from '@callpermit/core';
 import { openStore } from '@callpermit/store';
+import { FakeGraph } from '@callpermit/testing/graph';
 import { BUSINESS, payloadOf, USER, userText } from '@callpermit/testing/wire';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { HttpConfigError } from './config.js';
 import { listen } from './listen.js';
-import { FakeGraph } from './test/fakeGraph.js';
 import { bodyOf, META_TOKEN, nowSeconds, postJson, SECRET, startService, TOKEN } from './test/service.js';
 
 describe('operators', () => {

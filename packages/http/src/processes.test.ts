@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webhookSignature } from '@callpermit/cloud-api';
 import { describeWithPostgres } from '@callpermit/testing';
+import { FakeGraph } from '@callpermit/testing/graph';
+import { refusedServe, type ServeProcess, startServe } from '@callpermit/testing/serve';
 import { BUSINESS, payloadOf, reply, userText } from '@callpermit/testing/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraph } from './test/fakeGraph.js';
-import { refusedServe, type ServeProcess, startServe } from './test/serveProcess.js';
 import { bodyOf, META_TOKEN, nowSeconds, SECRET, TOKEN } from './test/service.js';
 
 const baseEnv = (graphUrl: string): NodeJS.ProcessEnv => ({

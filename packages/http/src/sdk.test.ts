@@ -1,11 +1,12 @@
 // A real Graph SDK (whatsapp-api-js 6) pointed at callpermit: only its fetch is replaced, by one that sends
 // Meta's URLs to the service. Its permission requests, templates and calls go through the guard; refusals come
 // back as Meta's errors; the SDK's own token (a callpermit API token) never reaches the Graph API.
+
+import { FakeGraph } from '@callpermit/testing/graph';
 import { BUSINESS, payloadOf, reply, USER, userText, WABA } from '@callpermit/testing/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WhatsAppAPI } from 'whatsapp-api-js';
 import { ActionCallPermission, Body, Interactive, Language, Template } from 'whatsapp-api-js/messages';
-import { FakeGraph } from './test/fakeGraph.js';
 import { META_TOKEN, nowSeconds, startService, type TestService, TOKEN } from './test/service.js';
 
 let fake: FakeGraph;

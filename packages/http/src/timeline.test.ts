@@ -3,9 +3,9 @@
 // `callpermit timeline` writes, with the guard's own refusals on it, and clean in a real headless Chromium.
 import type { SqlStore } from '@callpermit/store';
 import { type Browser, launch, openUrl } from '@callpermit/testing/browser';
+import { FakeGraph } from '@callpermit/testing/graph';
 import { BUSINESS, payloadOf, reply, USER } from '@callpermit/testing/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraph } from './test/fakeGraph.js';
 import {
   META_TOKEN,
   nowSeconds,

@@ -1,6 +1,9 @@
 // @callpermit/service: the application services the adapters share (the CLI and the HTTP service), over
 // core, cloud-api and store: received bodies → their facts and their inbox entries in one unit of work, and the
 // store a process opens with the policy it keeps. No routes, no commands.
+
+// The store's failure the adapters answer alike (HTTP 503, one CLI line), without depending on the store.
+export { StoreUnavailable, type UnavailableReason } from '@callpermit/store';
 export { ConfigurationError } from './failure.js';
 export { GROUP_MAX_LINES, LineRecorder } from './lineRecorder.js';
 export {

@@ -163,11 +163,17 @@ const MIGRATION_LOCK = 7_212_660_301;
 export async function migrate(client: SqlClient, steps: readonly Migration[] = migrations): Promise<number> {
   return client.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await tx.query(`create table if not exists schema_migrations (
-      version integer primary key,
-      name text not null,
-      applied_at timestamptz not null default now()
-    )`);
+    // Created only when missing: even `create table if not exists` is refused by a read-only database, and a
+    // store whose schema is current opens on one (queries answer; writes fail as StoreUnavailable).
+    const [table] = await tx.query<{ present: boolean }>(
+      "select to_regclass('schema_migrations') is not null as present",
+    );
+    if (!table?.present)
+      await tx.query(`create table schema_migrations (
+        version integer primary key,
+        name text not null,
+        applied_at timestamptz not null default now()
+      )`);
     const applied = new Set(
       (await tx.query<{ version: number }>('select version from schema_migrations')).map((r) => r.version),
     );

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { from as copyStream } from 'pg-copy-streams';
 import { pgTypesWith } from './codec.js';
 import { type SqlClient, transactionScope } from './sqlClient.js';
+import { classified } from './unavailable.js';
 
 /** COPY … FROM STDIN on one connection, through pg-copy-streams: the chunks are streamed as they are. */
 async function copyOn(client: pg.PoolClient, target: string, data: readonly Uint8Array[]): Promise<number> {
@@ -32,6 +33,30 @@ export const EXCLUSIVE_LOCK_SPACE = 721_266_030;
 /** Connections of the pool that holds `exclusive` locks: that many keys can be held at once per process. */
 export const EXCLUSIVE_CONNECTIONS = 16;
 
+/** How long a connection (a new one, or a free one from the pool) may take before the store is unavailable. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** How long one statement may wait for its answer before the store is unavailable (0: no limit). */
+export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
+
+/** The bounds on waiting for the server: a server that stopped answering fails requests, never hangs them. */
+export interface PostgresTimeouts {
+  /** Milliseconds to get a connection: a new one, or a free one of the pool. Default 10 s. */
+  readonly connectTimeoutMs?: number;
+  /** Milliseconds for one statement's answer; 0 for none. Default 30 s; a pair's lock is waited for twice that. */
+  readonly queryTimeoutMs?: number;
+}
+
+/** `pg` pool settings for `timeouts`: both pools use them; TCP keep-alive notices a peer that vanished. */
+function poolSettings(databaseUrl: string, timeouts: PostgresTimeouts): pg.PoolConfig {
+  const query = timeouts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  return {
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: timeouts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+    ...(query > 0 ? { query_timeout: query } : {}),
+  };
+}
+
 /**
  * `exclusive` on PostgreSQL: callers of this process queue per key in memory, and the one whose turn it is
  * holds a session-level advisory lock on a connection of a small pool of its own, so other processes wait too.
@@ -39,29 +64,43 @@ export const EXCLUSIVE_CONNECTIONS = 16;
  * starve the queries they make, and a process that dies closes its connections and so releases its locks.
  * A hash collision between two keys only makes them wait for each other.
  */
-function advisoryLocks(databaseUrl: string): {
+function advisoryLocks(
+  databaseUrl: string,
+  timeouts: PostgresTimeouts,
+): {
   exclusive: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
   close(): Promise<void>;
 } {
   const queue = new KeyedMutex();
+  const lockWaitMs = 2 * (timeouts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
   let pool: pg.Pool | undefined;
   return {
     exclusive: (key, fn) =>
       queue.run(key, async () => {
         if (pool === undefined) {
-          pool = new pg.Pool({ connectionString: databaseUrl, max: EXCLUSIVE_CONNECTIONS });
+          pool = new pg.Pool({ ...poolSettings(databaseUrl, timeouts), max: EXCLUSIVE_CONNECTIONS });
           // As for the queries' pool: a dropped idle connection is discarded, not an unhandled error.
           pool.on('error', () => {});
         }
-        const connection = await pool.connect();
+        const connection = await checkOut(pool);
         let broken: Error | undefined;
         try {
-          await connection.query('select pg_advisory_lock($1, hashtext($2))', [EXCLUSIVE_LOCK_SPACE, key]);
+          // Another holder may be waiting on Meta: the lock may take twice the query timeout to come.
+          await connection.client
+            .query({
+              text: 'select pg_advisory_lock($1, hashtext($2))',
+              values: [EXCLUSIVE_LOCK_SPACE, key],
+              ...(lockWaitMs > 0 ? { query_timeout: lockWaitMs } : {}),
+            } as pg.QueryConfig)
+            .catch((error: unknown) => {
+              broken = error as Error;
+              throw classified(error);
+            });
           try {
             return await fn();
           } finally {
             try {
-              await connection.query('select pg_advisory_unlock($1, hashtext($2))', [
+              await connection.client.query('select pg_advisory_unlock($1, hashtext($2))', [
                 EXCLUSIVE_LOCK_SPACE,
                 key,
               ]);
@@ -71,7 +110,7 @@ function advisoryLocks(databaseUrl: string): {
             }
           }
         } finally {
-          connection.release(broken);
+          connection.giveBack(broken);
         }
       }),
     close: async () => {
@@ -80,10 +119,45 @@ function advisoryLocks(databaseUrl: string): {
   };
 }
 
-/** The server driver: a `pg` Pool; a transaction holds one pooled connection from BEGIN to COMMIT. */
-export async function openPostgres(databaseUrl: string): Promise<SqlClient> {
+/** A connection taken from a pool, and how to give it back. */
+interface CheckedOut {
+  readonly client: pg.PoolClient;
+  /** Returns it to the pool, or destroys it when it failed (`broken`) or its session ended meanwhile. */
+  giveBack(broken?: Error): void;
+}
+
+/**
+ * Takes a connection for a unit of work (a transaction, a held lock). The pool listens for errors on idle
+ * connections only: a session that ends while its connection is taken (the server shut down, an administrator
+ * terminated it) between two statements would emit an 'error' nobody handles, which ends the process. Listened
+ * to here, it only marks the connection broken: the next statement fails as StoreUnavailable, and the connection
+ * is destroyed when given back.
+ */
+async function checkOut(pool: pg.Pool): Promise<CheckedOut> {
+  const client = await pool.connect().catch((error: unknown) => {
+    throw classified(error);
+  });
+  let ended: Error | undefined;
+  const onError = (error: Error) => {
+    ended = error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    giveBack(broken) {
+      client.off('error', onError);
+      client.release(broken ?? ended);
+    },
+  };
+}
+
+/**
+ * The server driver: a `pg` Pool; a transaction holds one pooled connection from BEGIN to COMMIT. A server that
+ * cannot be reached, refuses writes or has a full disk fails the call with `StoreUnavailable` (unavailable.ts).
+ */
+export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeouts = {}): Promise<SqlClient> {
   const pool = new pg.Pool({
-    connectionString: databaseUrl,
+    ...poolSettings(databaseUrl, timeouts),
     types: pgTypesWith((oid, format) => pg.types.getTypeParser(oid, format as 'text')),
   });
   // An idle connection dropped by the server would otherwise be an unhandled 'error' event that ends the
@@ -100,25 +174,32 @@ export async function openPostgres(databaseUrl: string): Promise<SqlClient> {
       },
     );
   }
-  const locks = advisoryLocks(databaseUrl);
+  const locks = advisoryLocks(databaseUrl, timeouts);
   return {
     driver: 'postgres',
-    query: async (sql, params) => (await pool.query(sql, params as unknown[] | undefined)).rows,
+    query: async (sql, params) => {
+      try {
+        return (await pool.query(sql, params as unknown[] | undefined)).rows;
+      } catch (error) {
+        throw classified(error);
+      }
+    },
     exclusive: locks.exclusive,
     async copyFrom(target, data) {
-      const client = await pool.connect();
+      const connection = await checkOut(pool);
       let broken: Error | undefined;
       try {
-        return await copyOn(client, target, data);
+        return await copyOn(connection.client, target, data);
       } catch (error) {
         broken = error as Error;
-        throw error;
+        throw classified(error);
       } finally {
-        client.release(broken);
+        connection.giveBack(broken);
       }
     },
     async transaction(fn) {
-      const client = await pool.connect();
+      const connection = await checkOut(pool);
+      const client = connection.client;
       let broken: Error | undefined;
       try {
         await client.query('begin');
@@ -126,8 +207,20 @@ export async function openPostgres(databaseUrl: string): Promise<SqlClient> {
           transactionScope(
             'postgres',
             {
-              query: async (sql, params) => (await client.query(sql, params as unknown[] | undefined)).rows,
-              copyFrom: (target, data) => copyOn(client, target, data),
+              query: async (sql, params) => {
+                try {
+                  return (await client.query(sql, params as unknown[] | undefined)).rows;
+                } catch (error) {
+                  throw classified(error);
+                }
+              },
+              copyFrom: async (target, data) => {
+                try {
+                  return await copyOn(client, target, data);
+                } catch (error) {
+                  throw classified(error);
+                }
+              },
             },
             0,
             locks.exclusive,
@@ -141,10 +234,10 @@ export async function openPostgres(databaseUrl: string): Promise<SqlClient> {
         } catch (rollbackError) {
           broken = rollbackError as Error;
         }
-        throw error;
+        throw classified(error);
       } finally {
         // A connection that could not roll back is destroyed rather than reused.
-        client.release(broken);
+        connection.giveBack(broken);
       }
     },
     close: async () => {

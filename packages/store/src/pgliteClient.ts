@@ -3,14 +3,19 @@ import path from 'node:path';
 import { KeyedMutex } from '@callpermit/core';
 import type { PGlite } from '@electric-sql/pglite';
 import { pgliteParsers } from './codec.js';
+import { DEFAULT_DISK_RESERVE_MB, diskReserve } from './diskReserve.js';
 import { type SqlClient, transactionScope } from './sqlClient.js';
+import { classified, unavailableOf } from './unavailable.js';
 
 /**
  * The embedded driver: PostgreSQL compiled to WASM, one connection, its data in a directory (or `memory://`).
  * PGlite itself does not stop a second process from opening the same directory, which would corrupt it, so a
  * lock file beside the directory does.
  */
-export async function openPglite(dataDir: string): Promise<SqlClient> {
+export async function openPglite(
+  dataDir: string,
+  diskReserveMb: number = DEFAULT_DISK_RESERVE_MB,
+): Promise<SqlClient> {
   const inMemory = dataDir.startsWith('memory://');
   const release = inMemory ? () => {} : lockDataDir(dataDir);
   let db: PGlite;
@@ -20,35 +25,61 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
     db = await PGlite.create(dataDir, { parsers: pgliteParsers });
   } catch (error) {
     release();
-    throw new Error(`cannot open the embedded database at ${dataDir}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    // The WASM file system's errors carry an errno and no message.
+    const why = unavailableOf(error)?.message ?? (error as Error).message ?? String(error);
+    throw new Error(`cannot open the embedded database at ${dataDir}: ${why}`, { cause: error });
   }
-  const run = async (sql: string, params?: readonly unknown[]) =>
-    (await db.query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[];
+  // A full disk (53100, or ENOSPC from the file system) is the store's unavailability, not the query's fault;
+  // the reserve refuses writes before the disk is full enough to hang PGlite (diskReserve.ts).
+  const reserve = inMemory ? () => {} : diskReserve(path.resolve(dataDir), diskReserveMb);
+  const guarded = async (
+    query: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }>,
+    sql: string,
+    params?: readonly unknown[],
+  ) => {
+    try {
+      reserve(sql);
+      return (await query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[];
+    } catch (error) {
+      throw classified(error);
+    }
+  };
+  const run = (sql: string, params?: readonly unknown[]) => guarded((q, p) => db.query(q, p), sql, params);
+  // A bulk load writes too: the same reserve and the same classification.
+  const copy = async (on: Pick<PGlite, 'query'>, target: string, data: readonly Uint8Array[]) => {
+    try {
+      reserve(`copy ${target}`);
+      return await copyInto(on, target, data);
+    } catch (error) {
+      throw classified(error);
+    }
+  };
   // One process per directory (the lock file): a mutex in this process excludes everyone.
   const locks = new KeyedMutex();
   const exclusive = <T>(key: string, fn: () => Promise<T>) => locks.run(key, fn);
   return {
     driver: 'pglite',
     query: (sql, params) => run(sql, params) as never,
-    copyFrom: (target, data) => copyInto(db, target, data),
+    copyFrom: (target, data) => copy(db, target, data),
     exclusive,
     transaction: (fn) =>
-      db.transaction((tx) =>
-        fn(
-          transactionScope(
-            'pglite',
-            {
-              query: async (sql, params) =>
-                (await tx.query(sql, params as unknown[] | undefined)).rows as Record<string, unknown>[],
-              copyFrom: (target, data) => copyInto(tx, target, data),
-            },
-            0,
-            exclusive,
+      db
+        .transaction((tx) =>
+          fn(
+            transactionScope(
+              'pglite',
+              {
+                query: (sql, params) => guarded((q, p) => tx.query(q, p), sql, params),
+                copyFrom: (target, data) => copy(tx, target, data),
+              },
+              0,
+              exclusive,
+            ),
           ),
-        ),
-      ),
+        )
+        .catch((error: unknown) => {
+          throw classified(error);
+        }),
     async close() {
       try {
         await db.close();

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Fact } from '@callpermit/core';
 import { describeWithPostgres, T0 } from '@callpermit/testing';
+import { busiestWindow } from '@callpermit/testing/limits';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from './index.js';
 import { type ContenderPlan, commandsOf, PHASE_SECONDS, pairsOf } from './test/contender.js';
@@ -63,11 +64,6 @@ function worker(script: string, args: string[]): Worker {
         );
       }),
   };
-}
-
-/** How many of `instants` fall in the window of `seconds` ending at each instant, at most. */
-function busiestWindow(instants: readonly number[], seconds: number): number {
-  return Math.max(0, ...instants.map((t) => instants.filter((s) => s <= t && t < s + seconds).length));
 }
 
 describeWithPostgres('two processes against one PostgreSQL', (newDatabase) => {

@@ -76,16 +76,36 @@ async function noExclusive(): Promise<never> {
   throw new Error('exclusive() is not available on this transaction: its driver passed none');
 }
 
-/** `runner`, with each statement or load started only once the previous one has finished. */
+/** SQLSTATE 25P02: a statement after a failed one in the same transaction (or savepoint). */
+const ABORTED = '25P02';
+const ROLLBACK_TO = /^rollback to savepoint /;
+
+/**
+ * `runner`, with each statement or load started only once the previous one has finished. One sent after one
+ * that failed fails with that first error, not with PostgreSQL's "current transaction is aborted" (25P02), which
+ * would hide the reason (a read-only database, a full disk) from a caller awaiting the later one; until a
+ * rollback to a savepoint makes the transaction usable again.
+ */
 function inOrder(runner: Runner): Runner {
   let previous: Promise<unknown> = Promise.resolve();
-  const queue = <T>(next: () => Promise<T>): Promise<T> => {
-    const result = previous.then(next);
+  let failure: { error: unknown } | undefined;
+  const queue = <T>(next: () => Promise<T>, sql?: string): Promise<T> => {
+    const result = previous.then(next).then(
+      (value) => {
+        if (sql !== undefined && ROLLBACK_TO.test(sql)) failure = undefined;
+        return value;
+      },
+      (error: unknown) => {
+        if (failure !== undefined && (error as { code?: unknown }).code === ABORTED) throw failure.error;
+        failure ??= { error };
+        throw error;
+      },
+    );
     previous = result.catch(() => {});
     return result;
   };
   return {
-    query: (sql, params) => queue(() => runner.query(sql, params)),
+    query: (sql, params) => queue(() => runner.query(sql, params), sql),
     copyFrom: (target, data) => queue(() => runner.copyFrom(target, data)),
   };
 }

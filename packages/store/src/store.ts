@@ -5,33 +5,56 @@ import { jsonParam } from './codec.js';
 import { COMMIT_LOCK, SqlFactStore } from './factStore.js';
 import { type Inbox, SqlInbox } from './inbox.js';
 import { migrate } from './migrations.js';
-import { openPostgres, redactUrl } from './pgClient.js';
+import { openPostgres, type PostgresTimeouts, redactUrl } from './pgClient.js';
 import { openPglite } from './pgliteClient.js';
 import type { SqlClient } from './sqlClient.js';
 import { SqlSubscriptions, type SubscriptionStore } from './subscriptions.js';
 
-export interface StoreOptions {
+export interface StoreOptions extends PostgresTimeouts {
   /** PGlite data directory (or `memory://`); default `.callpermit/db` under the current directory. */
   readonly dataDir?: string;
+  /**
+   * PGlite: writes are refused (StoreUnavailable disk-full) while the data directory's disk has less free space
+   * than this many megabytes (default 64; 0 turns the check off). See diskReserve.ts.
+   */
+  readonly diskReserveMb?: number;
   /** A PostgreSQL URL; when given, it wins over `dataDir`. */
   readonly databaseUrl?: string;
 }
 
 /** The environment variable that points every callpermit process at one PostgreSQL database. */
 export const DATABASE_URL_ENV = 'CALLPERMIT_DATABASE_URL';
+/** The environment variables of the store's limits: the PostgreSQL timeouts and PGlite's disk reserve. */
+export const LIMITS_ENV = {
+  connectTimeoutMs: 'CALLPERMIT_DB_CONNECT_TIMEOUT_MS',
+  queryTimeoutMs: 'CALLPERMIT_DB_QUERY_TIMEOUT_MS',
+  diskReserveMb: 'CALLPERMIT_DISK_RESERVE_MB',
+} as const;
 
 /** Where the embedded database lives unless told otherwise. */
 export function defaultDataDir(cwd: string = process.cwd()): string {
   return path.join(cwd, '.callpermit', 'db');
 }
 
-/** `options` with the database URL from CALLPERMIT_DATABASE_URL when the options name none. */
+/**
+ * `options` with the database URL from CALLPERMIT_DATABASE_URL when the options name none, and each limit the
+ * options leave out from its variable (`LIMITS_ENV`: whole milliseconds or megabytes, 0 for none).
+ */
 export function storeOptionsFromEnv(
   options: StoreOptions = {},
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): StoreOptions {
   const url = env[DATABASE_URL_ENV];
-  return options.databaseUrl === undefined && url ? { ...options, databaseUrl: url } : options;
+  let result: StoreOptions =
+    options.databaseUrl === undefined && url ? { ...options, databaseUrl: url } : options;
+  for (const [option, name] of Object.entries(LIMITS_ENV) as [keyof typeof LIMITS_ENV, string][]) {
+    const text = env[name]?.trim();
+    if (!text || result[option] !== undefined) continue;
+    const unit = option === 'diskReserveMb' ? 'megabytes' : 'milliseconds';
+    if (!/^\d+$/.test(text)) throw new Error(`${name}: expected whole ${unit} (0 for no limit), got ${text}`);
+    result = { ...result, [option]: Number(text) };
+  }
+  return result;
 }
 
 /**
@@ -40,8 +63,8 @@ export function storeOptionsFromEnv(
  */
 export function openSqlClient(options: StoreOptions = {}): Promise<SqlClient> {
   return options.databaseUrl
-    ? openPostgres(options.databaseUrl)
-    : openPglite(options.dataDir ?? defaultDataDir());
+    ? openPostgres(options.databaseUrl, options)
+    : openPglite(options.dataDir ?? defaultDataDir(), options.diskReserveMb);
 }
 
 /** Opens (creating and migrating as needed) the store: PostgreSQL when a URL is given, else PGlite. */

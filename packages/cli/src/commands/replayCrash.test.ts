@@ -1,8 +1,8 @@
 import { describeWithPostgres } from '@callpermit/testing';
+import { spawnCli } from '@callpermit/testing/serve';
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { captureFile } from '../test/harness.js';
-import { spawnCli } from '../test/process.js';
 import { syntheticHistory } from '../test/wire.js';
 
 async function query<T>(url: string, sql: string): Promise<T[]> {

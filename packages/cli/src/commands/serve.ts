@@ -187,7 +187,7 @@ export function serveCommand(io: CliIo): Command {
           metrics,
           log: logger,
         });
-        const server = await listen(app, { host: options.host, port });
+        const server = await listen(app, { host: options.host, port, timeouts: config.server });
         io.stdout(`callpermit: listening on ${server.url} (store: ${store.location})`);
         if (loaded !== undefined) {
           const c = loaded.counts;

@@ -9,6 +9,7 @@ import { ACCESS_TOKEN_PARAM, forbidden, mayActFor } from '../auth.js';
 import type { AppEnv, Parts } from '../context.js';
 import { errorResponse, GraphCode, invalidParameter, sendGraphError } from '../errors.js';
 import { type GraphPath, nodeProblem } from '../graphPath.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../jsonDepth.js';
 import { relay, type UpstreamAnswer, type UpstreamCall } from '../upstream.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i;
@@ -93,6 +94,8 @@ export async function graphRequest(c: Context<AppEnv>, parts: Parts, path: Graph
       GraphCode.invalidParameter,
       `(#100) callpermit accepts ${path.edge} as JSON only`,
     );
+  if (JSON_TYPE.test(contentType ?? '') && nestedDeeperThan(body))
+    return invalidParameter(c, `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`);
   const json = jsonOf(body, contentType);
   // The caller's token never goes upstream, in a header or in the query.
   const query = queryWithout(c, [ACCESS_TOKEN_PARAM]);

@@ -1,11 +1,10 @@
 // Open routes for operators: liveness, readiness (the store answers), Prometheus metrics.
 import type { Context } from 'hono';
 import type { AppEnv, Parts } from '../context.js';
+import { RETRY_AFTER_SECONDS } from '../errors.js';
 
 /** How long the store has to answer before the service reports itself not ready. */
 export const READY_TIMEOUT_MS = 2000;
-/** What a 503 from /readyz asks the caller to wait before asking again (seconds). */
-export const READY_RETRY_AFTER_SECONDS = 5;
 
 export function health(c: Context<AppEnv>): Response {
   return c.json({ status: 'ok' }, 200);
@@ -18,7 +17,7 @@ export async function readiness(
   draining: () => boolean,
 ): Promise<Response> {
   const unavailable = (reason: string) => {
-    c.header('Retry-After', String(READY_RETRY_AFTER_SECONDS));
+    c.header('Retry-After', String(RETRY_AFTER_SECONDS));
     return c.json({ status: 'unavailable', reason }, 503);
   };
   if (draining()) return unavailable('shutting down');

@@ -5,7 +5,7 @@ import { Engine, type Instant, MemoryFactStore, type PolicyBook } from '@callper
 import { MemorySubscriptions, openStore, type SqlStore, type SubscriptionStore } from '@callpermit/store';
 import { type Logger, pino } from 'pino';
 import { type AppOptions, createApp } from '../app.js';
-import { parseApiTokens } from '../config.js';
+import { parseApiTokens, type ServerTimeouts } from '../config.js';
 import { type FeedRunner, type FeedRunnerOptions, startFeedRunner } from '../feed/runner.js';
 import { type Listening, listen } from '../listen.js';
 import { Metrics } from '../metrics.js';
@@ -43,6 +43,8 @@ export interface TestServiceOptions extends Omit<AppOptions, 'logger' | 'metrics
   readonly logger?: Logger;
   /** The change feed on, with its loops (materialiser, deliverer) running as `serve` runs them. */
   readonly feed?: Omit<FeedRunnerOptions, 'engine' | 'subscriptions' | 'metrics' | 'log'>;
+  /** For `listen`: how long a client may take. */
+  readonly timeouts?: ServerTimeouts;
 }
 
 export async function startService(options: TestServiceOptions = {}): Promise<TestService> {
@@ -57,7 +59,7 @@ export async function startService(options: TestServiceOptions = {}): Promise<Te
   const logger = options.logger ?? pino({ level: 'silent' });
   const subscriptions =
     options.subscriptions ?? store?.subscriptions ?? new MemorySubscriptions(engine.store);
-  const { store: _store, policy: _policy, feed: feedOptions, ...appOptions } = options;
+  const { store: _store, policy: _policy, feed: feedOptions, timeouts, ...appOptions } = options;
   const feed =
     feedOptions === undefined
       ? undefined
@@ -71,7 +73,7 @@ export async function startService(options: TestServiceOptions = {}): Promise<Te
     logger,
     metrics,
   });
-  const server = await listen(app, { port: 0 });
+  const server = await listen(app, { port: 0, ...(timeouts === undefined ? {} : { timeouts }) });
   return {
     url: server.url,
     engine,

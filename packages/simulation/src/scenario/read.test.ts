@@ -55,4 +55,28 @@ describe('reading a scenario file', () => {
     expect(e.line).toBe(4);
     expect(e.message).toMatch(/^bad\.yaml:4:\d+: /);
   });
+
+  it('refuses an alias bomb and an alias before its anchor as a ScenarioError, never another exception', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const n of ['b', 'c', 'd', 'e'])
+      bomb.push(
+        `${n}: &${n} [${Array(9)
+          .fill(`*${bomb.length === 1 ? 'a' : String.fromCharCode(n.charCodeAt(0) - 1)}`)
+          .join(', ')}]`,
+      );
+    expect(error(`${bomb.join('\n')}\nscenario: s\nsteps: []\n`).message).toMatch(
+      /^bad\.yaml:1:1: Excessive alias count indicates a resource exhaustion attack/,
+    );
+    expect(error(`${head}  - do: call\n    call: *nowhere\n`).message).toMatch(/^bad\.yaml:\d+:\d+: /);
+  });
+
+  it('refuses a request or call name that could not be an id: control characters, broken surrogates, too long', () => {
+    expect(error(`${head}  - do: send request\n    request: "a\\u0001b"\n`).message).toBe(
+      'bad.yaml:4:14: steps[0].request: the text "a\\u0001b" holds a control character or a broken surrogate pair',
+    );
+    expect(error(`${head}  - do: call\n    call: "\\ud800"\n`).field).toBe('steps[0].call');
+    expect(error(`${head}  - do: call\n    call: ${'x'.repeat(201)}\n`).message).toMatch(
+      /steps\[0\]\.call: .*200/,
+    );
+  });
 });

@@ -52,7 +52,13 @@ export function parseScenario(text: string, file: string): Scenario {
     }
     return { line: 1, column: 1 };
   };
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (error) {
+    // Resolving aliases: an alias before its anchor, or so many that the file is a resource-exhaustion attack.
+    throw new ScenarioError(file, 1, 1, '', (error as Error).message.split('\n')[0] ?? 'cannot be read');
+  }
   const result = scenarioSchema.safeParse(value);
   if (!result.success) {
     const issue = pickIssue(result.error.issues);

@@ -1,7 +1,7 @@
 // The scenario file (docs/simulation.md): a pair, a start, and steps in domain words, each optionally with
 // expectations about the state after it. One zod schema validates files and generates the JSON Schema in
 // docs/ (scenarioJsonSchema), so the two cannot drift. No transforms: values are read after validation.
-import { changeKinds } from '@callpermit/core';
+import { changeKinds, textProblem } from '@callpermit/core';
 import { z } from 'zod';
 import { DURATION_PATTERN } from './time.js';
 
@@ -14,7 +14,20 @@ const time = z
   .describe('an instant: ISO-8601 with an offset, Unix seconds, or +DURATION after the scenario start');
 /** Ids are strings; YAML reads an unquoted phone number as a number, which is accepted. */
 const id = z.union([z.string().min(1), z.number().int().nonnegative()]);
-const name = z.string().min(1).describe('the name the scenario gives a request or a call');
+/**
+ * Names become the ids of the simulated messages and calls (`wamid.sim.request.NAME`, names.ts), which core
+ * checks as ids: printable text, short enough for the prefix and a repetition's `-N`.
+ */
+export const MAX_NAME_LENGTH = 200;
+const name = z
+  .string()
+  .min(1)
+  .max(MAX_NAME_LENGTH)
+  .superRefine((value, context) => {
+    const problem = textProblem(value, MAX_NAME_LENGTH);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+  })
+  .describe('the name the scenario gives a request or a call');
 
 export const permissionStatuses = ['no_permission', 'temporary', 'permanent'] as const;
 export const requestStates = [

@@ -189,6 +189,25 @@ export function sqlStoreSuite(name: string, store: () => SqlStore): void {
         expect(delta(await store().inbox.counts(), before).applied).toBe(2);
       });
 
+      it('a statement sent after one that failed fails with that first reason, not "current transaction is aborted"', async () => {
+        const before = await store().inbox.counts();
+        const error = await store()
+          .atomically(async (_facts, inbox, settings) => {
+            // PostgreSQL's jsonb cannot hold U+0000: the first statement fails (22P05); the second was sent
+            // behind it without waiting, as a replay sends its inbox lines while the engine folds.
+            const failing = settings.put('callpermit:nul', 'a\u0000b');
+            const after = inbox.record([{ body: 'sent behind', source: { file: 'x' }, outcome: 'ignored' }]);
+            await failing.catch(() => {});
+            return after;
+          })
+          .then(
+            () => undefined,
+            (e: unknown) => e as { code?: string },
+          );
+        expect(error?.code).toBe('22P05');
+        expect(await store().inbox.counts()).toEqual(before);
+      });
+
       it('a head written by a unit of work that rolled back is never mistaken for a stored one', async () => {
         const pair = uniquePair();
         const f = factsFor(pair);

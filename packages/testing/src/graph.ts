@@ -79,7 +79,17 @@ let serial = 0;
 /** Meta's success answers: a message id for a send, a call id for a connect, `success` for the rest. */
 export function metaLike(request: Received): FakeAnswer {
   const path = request.url.split('?')[0] ?? '';
-  const body = request.body === '' ? {} : (JSON.parse(request.body) as Record<string, unknown>);
+  let body: Record<string, unknown>;
+  try {
+    body = request.body === '' ? {} : (JSON.parse(request.body) as Record<string, unknown>);
+  } catch {
+    // What Meta answers a body it cannot parse (callpermit forwards what is no attempt untouched).
+    return {
+      status: 400,
+      body: { error: { message: '(#100) Invalid JSON', type: 'OAuthException', code: 100 } },
+    };
+  }
+  if (body === null || typeof body !== 'object') body = {};
   serial++;
   if (request.method === 'POST' && path.endsWith('/messages')) {
     const to = String(body.to ?? body.recipient ?? '');

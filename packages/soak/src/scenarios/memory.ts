@@ -1,0 +1,122 @@
+// Memory under a long signed-webhook load: `callpermit serve` (PostgreSQL) receives 100,000 distinct webhooks (full
+// size); its resident set (VmRSS in /proc/PID/status) once the first 10,000 have settled is the baseline, and once
+// the last has settled it must be within 1.5 × that. A service that kept something per webhook (a cache without a
+// bound, a listener per request) grows with the load and fails here; one that only warms up does not.
+import { readFileSync } from 'node:fs';
+import { captureLines } from '@callpermit/bench';
+import { webhookSignature } from '@callpermit/cloud-api';
+import { openStore } from '@callpermit/store';
+import type { ServeProcess } from '@callpermit/testing/serve';
+import { SOAK_SECRET } from '../parts/corpus.js';
+import { deliver, kill, startService } from '../parts/services.js';
+import { type Scenario, type Size, Tally } from '../scenario.js';
+
+const SIZES: Record<Size, { webhooks: number; first: number }> = {
+  short: { webhooks: 1500, first: 300 },
+  full: { webhooks: 100_000, first: 10_000 },
+};
+/** RSS after the last may be at most this many times RSS after the first share (issue 15). */
+export const MAX_GROWTH = 1.5;
+const CONCURRENCY = 8;
+const PAIRS = 2000;
+
+/** The resident set of process `pid`, in kB. */
+function residentKb(pid: number): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(match[1]);
+}
+
+/** RSS once the process is idle: sampled every 250 ms until two samples are within 1 % (5 s at most). */
+async function settledKb(pid: number): Promise<number> {
+  let last = residentKb(pid);
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = residentKb(pid);
+    if (Math.abs(now - last) <= last * 0.01) return now;
+    last = now;
+  }
+  return last;
+}
+
+/** Distinct signed webhook bodies from the capture generator, as many as asked, made as they are sent. */
+function* webhooks(count: number): Generator<{ body: string; signature: string }> {
+  let made = 0;
+  for (const line of captureLines({ lines: count * 8, pairs: PAIRS, seed: 99 })) {
+    const parsed = JSON.parse(line) as { kind?: string; payload?: unknown };
+    if (parsed.kind !== 'webhook') continue;
+    const body = JSON.stringify(parsed.payload);
+    yield { body, signature: webhookSignature(body, SOAK_SECRET) };
+    if (++made >= count) return;
+  }
+}
+
+export const memoryServe: Scenario = {
+  name: 'memory.serve',
+  summary: `signed webhooks to serve (PostgreSQL): RSS after the last settles within ${MAX_GROWTH} × RSS after the first tenth`,
+  async run(context) {
+    const tally = new Tally();
+    const size = SIZES[context.size];
+    const databaseUrl = await context.newDatabase();
+    let service: ServeProcess | undefined;
+    try {
+      service = await startService({ databaseUrl });
+      const url = service.url;
+      const pid = service.child.pid as number;
+      const source = webhooks(size.webhooks);
+      let acknowledged = 0;
+      /** Sends until `until` webhooks have been sent in all, `CONCURRENCY` at a time. */
+      const sendUpTo = async (until: number) => {
+        const worker = async () => {
+          while (tally.inputs < until) {
+            const next = source.next();
+            if (next.done) return;
+            tally.inputs++;
+            const answer = await deliver(url, next.value);
+            if (answer.status === 200) acknowledged++;
+            else if (answer.status >= 500)
+              tally.add('serverErrors', 1, `a webhook answered ${answer.status}`);
+            else tally.add('lost', 1, `a signed webhook answered ${answer.status}`);
+          }
+        };
+        await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+        tally.rounds++;
+      };
+      const startKb = await settledKb(pid);
+      await sendUpTo(size.first);
+      const firstKb = await settledKb(pid);
+      context.log(`after ${tally.inputs}: RSS ${Math.round(firstKb / 1024)} MB`);
+      await sendUpTo(size.webhooks);
+      const lastKb = await settledKb(pid);
+      context.log(`after ${tally.inputs}: RSS ${Math.round(lastKb / 1024)} MB`);
+      const ratio = lastKb / firstKb;
+      if (ratio > MAX_GROWTH)
+        tally.add(
+          'violations',
+          1,
+          `RSS grew from ${Math.round(firstKb / 1024)} MB after ${size.first} webhooks to ${Math.round(lastKb / 1024)} MB after ${size.webhooks} (× ${ratio.toFixed(2)}, at most × ${MAX_GROWTH})`,
+        );
+      await service.stop();
+      // Every acknowledged webhook is kept.
+      const store = await openStore({ databaseUrl });
+      try {
+        const counts = await store.inbox.counts();
+        const kept = Object.values(counts).reduce((sum, n) => sum + Number(n), 0);
+        tally.add('lost', Math.max(0, acknowledged - kept), 'acknowledged webhooks not in the inbox');
+      } finally {
+        await store.close();
+      }
+      tally.note({
+        webhooks: tally.inputs,
+        acknowledged,
+        rssStartMb: Math.round(startKb / 1024),
+        rssFirstMb: Math.round(firstKb / 1024),
+        rssLastMb: Math.round(lastKb / 1024),
+        growth: Math.round(ratio * 100) / 100,
+      });
+    } finally {
+      if (service !== undefined) await kill(service);
+    }
+    return tally.report();
+  },
+};
