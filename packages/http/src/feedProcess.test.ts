@@ -98,11 +98,14 @@ describe('serve delivers the change feed to webhook subscribers', () => {
     expect(subscriber.accepted()).toEqual(feed);
     const expiry = feed.find((c) => c.kind === 'permission.expired' && c.user === '447700955501');
     expect(expiry).toMatchObject({ at: first + 6, cause: { kind: 'time' } });
-    // The subscription kept its cursor across the restart: nothing was sent twice.
-    const status = await fetch(`${serve.url}/v1/subscriptions`, {
-      headers: { authorization: `Bearer ${TOKEN}` },
-    });
-    expect(((await status.json()) as { data: unknown[] }).data).toEqual([
+    // The subscription kept its cursor across the restart: nothing was sent twice. (Its cursor moves once the
+    // subscriber's 200 is back at serve, a moment after the subscriber has counted the delivery.)
+    const url = `${serve.url}/v1/subscriptions`;
+    const subscriptions = async () => {
+      const status = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
+      return ((await status.json()) as { data: unknown[] }).data;
+    };
+    await expect.poll(subscriptions, { timeout: 10_000 }).toEqual([
       expect.objectContaining({
         id: 'crm',
         origin: 'file',
