@@ -160,6 +160,10 @@ cross join lateral (
   offset 0
 ) c
 order by q.stream, c.seq`;
+// The same probe per key, with the stored fact.
+const FACTS_BY_KEY = `
+select f.key, f.data from unnest($1::text[]) as k(key)
+cross join lateral (select key, data from facts where facts.key = k.key limit 1) f`;
 
 interface HeadRow {
   stream: string;
@@ -191,10 +195,7 @@ export class SqlFactStore implements FactStore {
 
   async factsByKey(keys: readonly string[]): Promise<ReadonlyMap<string, Fact>> {
     if (keys.length === 0) return new Map();
-    const rows = await this.client.query<{ key: string; data: Fact }>(
-      'select key, data from facts where key = any($1::text[])',
-      [textArrayParam(keys)],
-    );
+    const rows = await this.client.query<{ key: string; data: Fact }>(FACTS_BY_KEY, [textArrayParam(keys)]);
     return new Map(rows.map((r) => [r.key, r.data]));
   }
 
