@@ -40,6 +40,9 @@ export interface Runner {
  * The client handed to a transaction's callback: queries run on the transaction, nesting uses savepoints.
  * Queries sent without waiting for the previous one (a replay's inbox lines while the engine folds) run one
  * after the other in the order sent: neither driver queues them on a transaction's connection for us.
+ * A savepoint runs as one step of that order, from `savepoint` to its release or rollback: savepoints nest as
+ * a stack, so a statement sent meanwhile from outside it would be undone by its rollback (or, were it a
+ * savepoint of its own, make the rollback undo the wrong statements).
  */
 export function transactionScope(
   driver: SqlClient['driver'],
@@ -47,24 +50,27 @@ export function transactionScope(
   depth = 0,
   exclusive: Exclusive = noExclusive,
 ): SqlClient {
-  if (depth === 0) runner = inOrder(runner);
-  const run = runner.query;
+  if (depth === 0) runner = firstFailure(runner);
+  const step = inOrder();
+  const run: RunQuery = (sql, params) => step(() => runner.query(sql, params));
   return {
     driver,
     query: <R extends Row>(sql: string, params?: readonly unknown[]) => run(sql, params) as Promise<R[]>,
-    copyFrom: runner.copyFrom,
+    copyFrom: (target, data) => step(() => runner.copyFrom(target, data)),
     exclusive,
-    async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
-      const savepoint = `callpermit_${depth + 1}`;
-      await run(`savepoint ${savepoint}`);
-      try {
-        const result = await fn(transactionScope(driver, runner, depth + 1, exclusive));
-        await run(`release savepoint ${savepoint}`);
-        return result;
-      } catch (error) {
-        await run(`rollback to savepoint ${savepoint}`);
-        throw error;
-      }
+    transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+      return step(async () => {
+        const savepoint = `callpermit_${depth + 1}`;
+        await runner.query(`savepoint ${savepoint}`);
+        try {
+          const result = await fn(transactionScope(driver, runner, depth + 1, exclusive));
+          await runner.query(`release savepoint ${savepoint}`);
+          return result;
+        } catch (error) {
+          await runner.query(`rollback to savepoint ${savepoint}`);
+          throw error;
+        }
+      });
     },
     async close(): Promise<void> {
       throw new Error('a transaction is closed by the transaction() call that opened it');
@@ -81,31 +87,36 @@ const ABORTED = '25P02';
 const ROLLBACK_TO = /^rollback to savepoint /;
 
 /**
- * `runner`, with each statement or load started only once the previous one has finished. One sent after one
- * that failed fails with that first error, not with PostgreSQL's "current transaction is aborted" (25P02), which
- * would hide the reason (a read-only database, a full disk) from a caller awaiting the later one; until a
- * rollback to a savepoint makes the transaction usable again.
+ * `runner`, where a statement or load that fails after an earlier failure fails with that first error, not with
+ * PostgreSQL's "current transaction is aborted" (25P02), which would hide the reason (a read-only database, a
+ * full disk) from a caller awaiting the later one; until a rollback to a savepoint makes the transaction usable
+ * again. (Statements reach it one at a time: `transactionScope` orders them.)
  */
-function inOrder(runner: Runner): Runner {
-  let previous: Promise<unknown> = Promise.resolve();
+function firstFailure(runner: Runner): Runner {
   let failure: { error: unknown } | undefined;
-  const queue = <T>(next: () => Promise<T>, sql?: string): Promise<T> => {
-    const result = previous.then(next).then(
-      (value) => {
-        if (sql !== undefined && ROLLBACK_TO.test(sql)) failure = undefined;
-        return value;
-      },
-      (error: unknown) => {
-        if (failure !== undefined && (error as { code?: unknown }).code === ABORTED) throw failure.error;
-        failure ??= { error };
-        throw error;
-      },
-    );
-    previous = result.catch(() => {});
-    return result;
+  const track = async <T>(next: () => Promise<T>, sql?: string): Promise<T> => {
+    try {
+      const value = await next();
+      if (sql !== undefined && ROLLBACK_TO.test(sql)) failure = undefined;
+      return value;
+    } catch (error) {
+      if (failure !== undefined && (error as { code?: unknown }).code === ABORTED) throw failure.error;
+      failure ??= { error };
+      throw error;
+    }
   };
   return {
-    query: (sql, params) => queue(() => runner.query(sql, params), sql),
-    copyFrom: (target, data) => queue(() => runner.copyFrom(target, data)),
+    query: (sql, params) => track(() => runner.query(sql, params), sql),
+    copyFrom: (target, data) => track(() => runner.copyFrom(target, data)),
+  };
+}
+
+/** Runs each step given only once the previous one has finished. */
+function inOrder(): <T>(next: () => Promise<T>) => Promise<T> {
+  let previous: Promise<unknown> = Promise.resolve();
+  return (next) => {
+    const result = previous.then(next);
+    previous = result.catch(() => {});
+    return result;
   };
 }
