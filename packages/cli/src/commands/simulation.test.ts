@@ -48,6 +48,30 @@ describe('callpermit simulate', () => {
     expect(run.stderr).toBe('callpermit: some expectations failed');
   });
 
+  it('the changes the feed told: a column, in --json, and an expectation that shows both lists', async () => {
+    const example7d = example('temporary-grant-lasts-7-days.yaml');
+    const text = await cli(['simulate', example7d]);
+    expect(text.code, text.stdout).toBe(0);
+    expect(text.stdout).toMatch(/│ changes told\s+│/);
+    expect(text.stdout).toContain('permission.expired');
+    const json = (await cli(['simulate', example7d, '--json'])).json() as {
+      steps: { changes: { kind: string; at: number; cause: { kind: string } }[] }[];
+    };
+    expect(json.steps[3]?.changes.map((c) => [c.kind, c.cause.kind])).toEqual([
+      ['request.expired', 'time'],
+      ['permission.expired', 'time'],
+    ]);
+    const scenario = file(
+      'changes.yaml',
+      'scenario: s\nsteps:\n  - do: grant\n    expect: { changes: [permission.revoked] }\n',
+    );
+    const run = await cli(['simulate', scenario]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      '✗ step 1 (line 3) changes: expected ["permission.revoked"], got ["permission.granted"]',
+    );
+  });
+
   it('--policy beats the policy the scenario names', async () => {
     const run = await cli(['simulate', example('permanent-grant-never-expires.yaml'), '--policy', SEED]);
     expect(run.code).toBe(1);
