@@ -265,6 +265,38 @@ export function changeFeedContract(store: () => FactStore): void {
         expect(told?.map((c) => c.kind)).toContain('permission.expired');
       });
 
+      it('late facts of several pairs in one ingest read what the outbox told in one go, each pair its own', async () => {
+        const pairs = [uniquePair(), uniquePair(), uniquePair()];
+        const builders = pairs.map((p) => factsFor(p));
+        const base = store();
+        let reads = 0;
+        // The same store, counting the engine's reads of the outbox.
+        const counted = new Proxy(base, {
+          get(target, name) {
+            const value = Reflect.get(target, name, target);
+            if (name === 'changesOf') reads++;
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        const engine = new Engine(counted, { changeFeed: true });
+        await engine.ingest(builders.map((f) => f.granted(T0)));
+        await engine.materialise(T0 + 8 * DAY);
+        reads = 0;
+        await engine.ingest(builders.map((f) => f.granted(T0 + 3 * DAY)));
+        expect(reads).toBe(1);
+        for (const pair of pairs) {
+          const stream = pairStreamId(pair);
+          const told = (await base.changesOf([{ stream, from: null }])).get(stream) as PairChange[];
+          expect(told.map((c) => [c.kind, c.at])).toEqual([
+            ['permission.granted', T0],
+            ['permission.expired', T0 + WEEK],
+            ['change.retracted', T0 + WEEK],
+            ['permission.granted', T0 + 3 * DAY],
+          ]);
+          expect(told[2]?.subject).toBe(told[1]?.id);
+        }
+      });
+
       it('a late fact before what was told: the change no longer true is retracted, the new ones told', async () => {
         const pair = uniquePair();
         const f = factsFor(pair);

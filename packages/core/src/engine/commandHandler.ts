@@ -9,6 +9,7 @@ import type { RuleEnv } from '../rules/businessSettings.js';
 import { commandFactKey, decision } from '../rules/decide.js';
 import type { PairState } from '../state/pairState.js';
 import type { EngineContext } from './context.js';
+import { toldReader } from './feed.js';
 import type { StoredHead } from './port.js';
 import { foldBase, foldOnto, stateAt } from './refold.js';
 import { retryLostRaces } from './retry.js';
@@ -62,7 +63,8 @@ export async function execute(
     const { head, at, env, state } = await decisionBase(ctx, command.pair, asked);
     const decided = decision(state, command, at, env);
     if (!decided.ok || decided.facts.length === 0) return { ...decided, at };
-    const base = await foldBase(ctx.store, stream, head, decided.facts, undefined, ctx.options.changeFeed);
+    const told = ctx.options.changeFeed ? toldReader(ctx.store) : undefined;
+    const base = await foldBase(ctx.store, stream, head, decided.facts, undefined, told);
     await ctx.commit([foldOnto(stream, base, head, decided.facts, env, ctx.options.checkpointEvery)]);
     return { ...decided, at };
   });

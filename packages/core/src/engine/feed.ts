@@ -11,7 +11,7 @@ import { corrections } from '../feed/corrections.js';
 import { type ChangeCause, ChangeWalk, nextChangeAt, type PairChange } from '../feed/pairChanges.js';
 import type { RuleEnv } from '../rules/businessSettings.js';
 import type { PairState } from '../state/pairState.js';
-import type { FactStore, StoredHead, StreamCommit } from './port.js';
+import type { ChangeRange, FactStore, StoredHead, StreamCommit } from './port.js';
 
 /** What a stream commit's feed starts from, decided before any fold. */
 export interface FeedPlan {
@@ -47,8 +47,43 @@ export function planFeed(
 
 /** The outbox rows a rewrite from `from` compares with. */
 export async function toldFrom(store: FactStore, stream: string, from: Instant): Promise<PairChange[]> {
-  const found = await store.changesOf([{ stream, from: Number.isFinite(from) ? from : null }]);
+  const found = await store.changesOf([rangeOf(stream, from)]);
   return found.get(stream) ?? [];
+}
+
+const rangeOf = (stream: string, from: Instant): ChangeRange => ({
+  stream,
+  from: Number.isFinite(from) ? from : null,
+});
+
+/** Reads what the outbox told of a stream from an instant on (`toldFrom`), for the feed of a fold. */
+export type ToldReader = (stream: string, from: Instant) => Promise<PairChange[]>;
+
+/**
+ * A `ToldReader` that asks the store once for every stream asked for in the same turn (an ingest starts the
+ * reads of all its streams at once): one statement per commit rather than one per rewritten stream. The same
+ * stream asked for again in the turn from another instant is read on its own.
+ */
+export function toldReader(store: FactStore): ToldReader {
+  type Asked = { readonly from: Instant; readonly answers: ((told: Promise<PairChange[]>) => void)[] };
+  let turn: Map<string, Asked> | undefined;
+  return (stream, from) => {
+    const asked = turn?.get(stream);
+    if (asked !== undefined && asked.from !== from) return toldFrom(store, stream, from);
+    if (turn === undefined) {
+      const batch = new Map<string, Asked>();
+      turn = batch;
+      queueMicrotask(() => {
+        turn = undefined;
+        const found = store.changesOf([...batch].map(([s, a]) => rangeOf(s, a.from)));
+        for (const [s, a] of batch)
+          for (const answer of a.answers) answer(found.then((told) => told.get(s) ?? []));
+      });
+    }
+    const entry = asked ?? { from, answers: [] };
+    turn.set(stream, entry);
+    return new Promise<PairChange[]>((resolve) => entry.answers.push(resolve));
+  };
 }
 
 /**

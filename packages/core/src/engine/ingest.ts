@@ -8,6 +8,7 @@ import { type BusinessFact, type Fact, isBusinessFact, type PairFact } from '../
 import { businessStreamId, pairStreamId, parseStreamId } from '../domain/pair.js';
 import { foldChangedFrom, type RuleEnv } from '../rules/businessSettings.js';
 import type { EngineContext } from './context.js';
+import { toldReader } from './feed.js';
 import type { BusinessInvalidation, StreamCommit } from './port.js';
 import { type FoldBase, foldBase, foldOnto } from './refold.js';
 import { retryLostRaces } from './retry.js';
@@ -171,6 +172,7 @@ async function ingestOnce(
   // Every read before any fold (the facts a late fact re-folds with are read for all streams at once), so a
   // caller's own writes sent from onReads never hold up the fold.
   const pairs = [...streams].filter(([stream]) => parseStreamId(stream).user !== '');
+  const told = ctx.options.changeFeed ? toldReader(ctx.store) : undefined;
   const bases: FoldBase[] = await Promise.all(
     pairs.map(([stream, list]) =>
       foldBase(
@@ -179,7 +181,7 @@ async function ingestOnce(
         heads.get(stream),
         list as PairFact[],
         refoldFrom.get(parseStreamId(stream).business),
-        ctx.options.changeFeed,
+        told,
       ),
     ),
   );

@@ -6,6 +6,7 @@
 import { businessStreamId, parseStreamId } from '../domain/pair.js';
 import type { Instant } from '../domain/time.js';
 import type { EngineContext } from './context.js';
+import { toldReader } from './feed.js';
 import type { StreamCommit } from './port.js';
 import { foldBase, foldOnto } from './refold.js';
 import { retryLostRaces } from './retry.js';
@@ -59,7 +60,7 @@ async function materialiseOnce(
     if (!head?.state || head.nextChangeAt === null || head.nextChangeAt > now) continue;
     const business = parseStreamId(stream).business;
     const env = await ctx.ruleEnv(business, heads.get(businessStreamId(business)));
-    const base = await foldBase(ctx.store, stream, head, [], undefined, true);
+    const base = await foldBase(ctx.store, stream, head, [], undefined, toldReader(ctx.store));
     commits.push(foldOnto(stream, base, head, [], env, ctx.options.checkpointEvery, now));
   }
   if (commits.length > 0) await ctx.commit(commits);

@@ -17,7 +17,7 @@ import { type ChangeCause, factCause, REFOLD } from '../feed/pairChanges.js';
 import type { RuleEnv } from '../rules/businessSettings.js';
 import { evolve } from '../rules/evolve.js';
 import { clonePairState, initialPairState, type PairState } from '../state/pairState.js';
-import { FeedFold, type FeedPlan, planFeed, toldFrom } from './feed.js';
+import { FeedFold, type FeedPlan, planFeed, type ToldReader } from './feed.js';
 import type { Checkpoint, FactStore, StoredHead, StreamCommit } from './port.js';
 
 /**
@@ -47,8 +47,8 @@ export interface FoldBase {
 /**
  * Where the facts `added` to a pair stream fold from: the head, when they all come after it; else the last
  * checkpoint before the earliest of them (a late fact, a head marked stale, or a business fact changing the
- * fold from `businessFrom`), with the stream's facts since then. With the change feed (`feed`), also where
- * its walk starts and, for a rewrite of what it told, the outbox's rows from then on; a rewrite folds from
+ * fold from `businessFrom`), with the stream's facts since then. With the change feed (`told`, how to read the
+ * outbox), also where its walk starts and, for a rewrite of what it told, the outbox's rows from then on; a rewrite folds from
  * before every fact of its first instant (the view just before it is what was told). `added` may be empty (a
  * head made stale, re-folded by the materialiser).
  */
@@ -58,7 +58,7 @@ export async function foldBase(
   head: StoredHead | undefined,
   added: readonly PairFact[],
   businessFrom?: Instant,
-  feed = false,
+  told?: ToldReader,
 ): Promise<FoldBase> {
   const sorted = [...added].sort(compareFacts);
   const first = sorted[0];
@@ -71,12 +71,12 @@ export async function foldBase(
   if (businessFrom !== undefined && last && last.at >= businessFrom) earlier(startOfInstant(businessFrom));
   if (first && last && comparePositions(positionOf(first), last) < 0) earlier(positionOf(first));
   let plan: FeedPlan | undefined;
-  if (feed) {
+  if (told !== undefined) {
     const { after, rewriteFrom } = planFeed(head, first, from);
     if (rewriteFrom === undefined) plan = { after, told: [] };
     else {
       if (last && last.at >= rewriteFrom) earlier(startOfInstant(rewriteFrom));
-      plan = { after, rewriteFrom, told: await toldFrom(store, stream, rewriteFrom) };
+      plan = { after, rewriteFrom, told: await told(stream, rewriteFrom) };
     }
   }
   const withFeed = plan === undefined ? {} : { feed: plan };
