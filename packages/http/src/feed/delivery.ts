@@ -28,7 +28,7 @@ export interface DeliveryPolicy {
   /** A subscription that keeps failing this long is paused (seconds). */
   readonly giveUpSeconds: number;
   /** Deliveries in flight at once at most (each to another subscription). */
-  readonly roundLimit: number;
+  readonly maxInFlight: number;
 }
 
 export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = Object.freeze({
@@ -39,7 +39,7 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = Object.freeze({
   firstBackoffSeconds: 1,
   maxBackoffSeconds: 3600,
   giveUpSeconds: 86_400,
-  roundLimit: 100,
+  maxInFlight: 100,
 });
 
 export interface DelivererParts {
@@ -75,13 +75,13 @@ export class Deliverer {
   }
 
   /**
-   * Starts a delivery to every subscription due now that no one is delivering to (up to `roundLimit` in
+   * Starts a delivery to every subscription due now that no one is delivering to (up to `maxInFlight` in
    * flight), and returns how many it started without waiting for them: a slow subscriber holds back no other
    * one, nor the next round. `stop` waits for them.
    */
   async round(): Promise<number> {
     let started = 0;
-    while (!this.stopped && this.inFlight.size < this.policy.roundLimit) {
+    while (!this.stopped && this.inFlight.size < this.policy.maxInFlight) {
       const sub = await this.parts.subscriptions.claim(
         this.parts.owner,
         this.parts.now(),

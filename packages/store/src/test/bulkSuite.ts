@@ -136,7 +136,9 @@ export function bulkSuite(name: string, open: () => Promise<{ store: SqlStore; s
         await ordinary.store.close();
         await bulk.store.close();
       }
-    });
+      // Twelve histories folded twice with the feed on (late facts re-fold and tell corrections): on a loaded
+      // machine this outlasts the default 30 s. A limit on time, not a measure of speed.
+    }, 120_000);
 
     it('keeps duplicates out: a known body is counted, a known fact is refused, nothing stored twice', async () => {
       const { store, sql } = await open();
