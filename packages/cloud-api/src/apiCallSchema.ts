@@ -3,7 +3,7 @@
 // checks stay inline (no transforms) so zod's compiled fast path covers them.
 import { durationSeconds } from '@callpermit/core';
 import { z } from 'zod';
-import { id, instant, optionalUserId, seconds } from './wire.js';
+import { id, instant, optionalId, optionalUserId, seconds } from './wire.js';
 
 export const apiCallEntry = z.compile(
   z.object({
@@ -47,7 +47,8 @@ export const sendMessageResponse = z.compile(
 export const createTemplateRequest = z.compile(
   z.object({
     name: id,
-    language: z.string().optional(),
+    // Part of the fact's key, as the name is: printable text.
+    language: optionalId,
     components: z.array(z.object({ type: z.string() })).optional(),
   }),
 );

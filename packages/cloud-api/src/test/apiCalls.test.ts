@@ -128,6 +128,19 @@ describe('logged Graph API calls', () => {
     });
   });
 
+  it('a permission template whose language holds a control character or a broken surrogate is refused at that field (it would be part of the key)', () => {
+    const translator = new Translator();
+    for (const language of ['en\u0000', 'en_\ud800', 'en\n']) {
+      const create = { name: 'support_call', language, components: [{ type: 'CALL_PERMISSION_REQUEST' }] };
+      const outcome = translator.apiCall(
+        apiCall('POST', `/v23.0/${WABA}/message_templates`, create, 200, { id: '1' }),
+        'log:9',
+      );
+      expect(outcome).toMatchObject({ kind: 'rejected', path: 'request.body.language' });
+    }
+    expect([...translator.templates]).toEqual([]);
+  });
+
   it('templates can also be named up front; other templates and messages are ignored (and remembered)', () => {
     const translator = new Translator({ templates: ['callback_prompt'] });
     const known = apiCall(

@@ -22,7 +22,8 @@ export class FaultLoad {
   private readonly faults: Fault[] = [];
   private readonly acked = new Set<number>();
   private readonly pending: number[];
-  private readonly readiness: { at: number; status: number }[] = [];
+  /** /readyz's answers: when, the status, and why when it was not ready (its reason, or the client's failure). */
+  private readonly readiness: { at: number; status: number; why?: string }[] = [];
   private stopping = false;
   private finishing = false;
   private redelivery = 0;
@@ -136,7 +137,13 @@ export class FaultLoad {
   private async watchReadiness(): Promise<void> {
     while (!this.stopping) {
       const answer = await request(`${this.url()}/readyz`, {}, HANG_BOUND_MS);
-      this.readiness.push({ at: performance.now(), status: answer.status });
+      const why =
+        answer.status === 200 ? undefined : 'text' in answer ? answer.text.slice(0, 160) : answer.failure;
+      this.readiness.push({
+        at: performance.now(),
+        status: answer.status,
+        ...(why === undefined ? {} : { why }),
+      });
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -152,8 +159,13 @@ export class FaultLoad {
     const during = this.readiness.filter((r) => r.at > fault.from + 1000 && r.at < end);
     if (expectUnready && during.length > 0 && !during.some((r) => r.status === 503))
       this.tally.add('violations', 1, `/readyz never said 503 during ${name}`);
-    if (!expectUnready && during.some((r) => r.status !== 200))
-      this.tally.add('violations', 1, `/readyz was not 200 during ${name}, where reads still work`);
+    const unready = during.find((r) => r.status !== 200);
+    if (!expectUnready && unready !== undefined)
+      this.tally.add(
+        'violations',
+        1,
+        `/readyz was not 200 during ${name}, where reads still work: ${unready.status} ${unready.why ?? ''}`,
+      );
     const after = this.readiness.filter((r) => r.at > end);
     const back = after.find((r) => r.status === 200);
     if (after.length > 0 && (back === undefined || back.at - end > RECOVERY_MS))
