@@ -55,12 +55,13 @@ async function materialiseOnce(
   const businesses = [...new Set(due.map((s) => parseStreamId(s).business))];
   const heads = await ctx.heads([...due, ...businesses.map(businessStreamId)]);
   const commits: StreamCommit[] = [];
+  const told = toldReader(ctx.store);
   for (const stream of due) {
     const head = heads.get(stream);
     if (!head?.state || head.nextChangeAt === null || head.nextChangeAt > now) continue;
     const business = parseStreamId(stream).business;
     const env = await ctx.ruleEnv(business, heads.get(businessStreamId(business)));
-    const base = await foldBase(ctx.store, stream, head, [], undefined, toldReader(ctx.store));
+    const base = await foldBase(ctx.store, stream, head, [], undefined, told);
     commits.push(foldOnto(stream, base, head, [], env, ctx.options.checkpointEvery, now));
   }
   if (commits.length > 0) await ctx.commit(commits);
