@@ -8,15 +8,16 @@ import { buildTimeline, type RefusalMark, type TimelineModel, timelinePage } fro
 
 /**
  * The refused permission requests and call starts of `pair` kept in a store's inbox (lines counted as ignored:
- * the translator makes no fact of a refused exchange). Reads the whole inbox: its cost grows with the store.
+ * the translator makes no fact of a refused exchange). The database picks the ignored bodies that name an
+ * `api_call` and the pair's business (its path holds the id verbatim; a user's number may be written with spaces
+ * or a `+`, so the pair is matched here, after parsing).
  */
 export async function refusalsInInbox(store: SqlStore, pair: Pair): Promise<RefusalMark[]> {
   const templates = new Set<string>();
   for (const f of await store.factsOf(businessStreamId(pair.business)))
     if (f.type === 'TemplateKnown') templates.add(f.name);
   const marks: RefusalMark[] = [];
-  for await (const entry of store.inbox.iterate()) {
-    if (entry.outcome !== 'ignored' || !entry.body.includes('api_call')) continue;
+  for await (const entry of store.inbox.iterate({ outcome: 'ignored', containing: ['api_call', pair.business] })) {
     let json: unknown;
     try {
       json = JSON.parse(entry.body);

@@ -57,13 +57,24 @@ export type InboxCounts = Record<InboxOutcome, number> & {
  */
 export interface Inbox {
   record(items: readonly InboxDelivery[]): Promise<InboxReceipt[]>;
-  /** Every stored body in arrival order, read in pages. */
-  iterate(options?: { readonly pageSize?: number }): AsyncIterable<InboxEntry>;
+  /**
+   * Every stored body in arrival order, read in pages; with `outcome` and `containing`, only the bodies with that
+   * outcome whose text holds every one of those strings (filtered by the database: the rest never leave it).
+   */
+  iterate(options?: InboxQuery): AsyncIterable<InboxEntry>;
   counts(): Promise<InboxCounts>;
   /** New outcomes for stored bodies, e.g. after a rebuild processed them again. */
   reclassify(
     updates: readonly { readonly id: number; readonly outcome: InboxOutcome; readonly reason?: string }[],
   ): Promise<void>;
+}
+
+/** Which bodies `Inbox.iterate` reads. */
+export interface InboxQuery {
+  readonly pageSize?: number;
+  readonly outcome?: InboxOutcome;
+  /** Substrings every body read must contain (matched on the UTF-8 bytes). */
+  readonly containing?: readonly string[];
 }
 
 export function bodyHash(body: string): string {
@@ -171,15 +182,25 @@ export class SqlInbox implements Inbox {
     });
   }
 
-  async *iterate(options: { readonly pageSize?: number } = {}): AsyncIterable<InboxEntry> {
+  async *iterate(options: InboxQuery = {}): AsyncIterable<InboxEntry> {
     const pageSize = options.pageSize ?? 500;
+    const filters: string[] = [];
+    const params: unknown[] = [];
+    if (options.outcome !== undefined) {
+      params.push(options.outcome);
+      filters.push(`and outcome = $${params.length + 2}`);
+    }
+    for (const text of options.containing ?? []) {
+      params.push(Buffer.from(text, 'utf8'));
+      filters.push(`and position($${params.length + 2}::bytea in body) > 0`);
+    }
     let after = 0;
     for (;;) {
       const rows = await this.client.query(
         `select id, hash, body, source_file, source_line, outcome, reason, deliveries, received_at,
                 last_received_at
-         from inbox where id > $1 order by id limit $2`,
-        [after, pageSize],
+         from inbox where id > $1 ${filters.join(' ')} order by id limit $2`,
+        [after, pageSize, ...params],
       );
       for (const r of rows) {
         const entry = entryOf(r);

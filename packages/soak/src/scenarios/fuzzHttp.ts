@@ -199,6 +199,7 @@ export const fuzzHttp: Scenario = {
         captureCorpus(400, 40, 62),
       );
       const translator = new Translator();
+      // Hashes, not bodies: 100,000 inputs hold hundreds of MB of generated text.
       const signedBodies = new Set<string>();
       let unchangedChecks = 0;
       let last = 0;
@@ -224,7 +225,7 @@ export const fuzzHttp: Scenario = {
                   input.signed &&
                   (answer.status === 200 || answer.status === 400)
                 )
-                  signedBodies.add(input.body);
+                  signedBodies.add(bodyHash(input.body));
                 if (answer.status === 0)
                   tally.add(
                     'violations',
@@ -254,6 +255,7 @@ export const fuzzHttp: Scenario = {
           }
         }
         tally.rounds++;
+        if (tally.rounds % 20 === 0) context.log(`${tally.inputs} inputs sent`);
       }
       // What was applied passes the boundary; every acknowledged signed body is kept.
       const stored = await store.readAll(0, 1_000_000_000);
@@ -268,7 +270,7 @@ export const fuzzHttp: Scenario = {
       }
       const kept = new Set<string>();
       for await (const entry of store.inbox.iterate({ pageSize: 2000 })) kept.add(entry.hash);
-      const lost = [...signedBodies].filter((b) => !kept.has(bodyHash(b))).length;
+      const lost = [...signedBodies].filter((hash) => !kept.has(hash)).length;
       tally.add('lost', lost, 'acknowledged signed webhooks not kept in the inbox');
       // What the app logged as errors (a 500's cause), for the report.
       if (errors.length > 0) tally.note({ errorLog: errors.slice(0, 5) });

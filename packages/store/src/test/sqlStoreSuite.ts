@@ -113,6 +113,31 @@ export function sqlStoreSuite(name: string, store: () => SqlStore): void {
         });
       });
 
+      it('reads only the bodies with an outcome that contain every string asked for, across pages', async () => {
+        const inbox = store().inbox;
+        const tag = uniquePair().business;
+        const bodies = [
+          `{"kind":"api_call","tag":"${tag}","note":"📞 ü"}`,
+          `{"kind":"api_call","tag":"${tag}"}`,
+          `{"kind":"webhook","tag":"${tag}"}`,
+          `{"kind":"api_call","tag":"other"}`,
+          `{"kind":"api_call","note":"📞","tag":"${tag}"}`,
+        ];
+        await inbox.record(
+          bodies.map((body, i) => ({
+            body,
+            source: { file: 'q.ndjson', line: i + 1 },
+            outcome: i === 1 ? ('applied' as const) : ('ignored' as const),
+          })),
+        );
+        const read = async (query: Parameters<typeof inbox.iterate>[0]) =>
+          (await all(inbox.iterate(query))).map((e) => e.source.line);
+        expect(await read({ pageSize: 1, outcome: 'ignored', containing: ['api_call', tag] })).toEqual([1, 5]);
+        expect(await read({ outcome: 'ignored', containing: [tag, '📞'] })).toEqual([1, 5]);
+        expect(await read({ containing: ['api_call', tag] })).toEqual([1, 2, 5]);
+        expect(await read({ outcome: 'rejected', containing: [tag] })).toEqual([]);
+      });
+
       it('a body encoded ahead of time is stored as the same text, under the same hash', async () => {
         const text = `{"kind":"webhook","note":"encoded ahead ${uniquePair().business} — ünïcode"}`;
         const [early] = await store().inbox.record([
