@@ -86,3 +86,13 @@ export function uniqueViolation(error: unknown): string | undefined {
   const { code, constraint } = error as { code?: unknown; constraint?: unknown };
   return code === '23505' && typeof constraint === 'string' ? constraint : undefined;
 }
+
+/**
+ * Whether the database rolled a transaction back only to let another go on (deadlock_detected, 40P01, or
+ * serialization_failure, 40001) and running it again is the remedy it asks for.
+ */
+export function abortedToBreakAConflict(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code } = error as { code?: unknown };
+  return code === '40P01' || code === '40001';
+}

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { FactStore } from '@callpermit/core';
 import { copyCommitRows, copyInboxRows } from './bulk.js';
-import { jsonParam } from './codec.js';
+import { abortedToBreakAConflict, jsonParam } from './codec.js';
 import { COMMIT_LOCK, SqlFactStore } from './factStore.js';
 import { type Inbox, SqlInbox } from './inbox.js';
 import { migrate } from './migrations.js';
@@ -21,6 +21,9 @@ export interface StoreOptions extends PostgresTimeouts {
   /** A PostgreSQL URL; when given, it wins over `dataDir`. */
   readonly databaseUrl?: string;
 }
+
+/** How many times a unit of work runs at most when the database keeps aborting it to break deadlocks. */
+export const UNIT_ATTEMPTS = 4;
 
 /** The environment variable that points every callpermit process at one PostgreSQL database. */
 export const DATABASE_URL_ENV = 'CALLPERMIT_DATABASE_URL';
@@ -139,10 +142,13 @@ export class SqlStore extends SqlFactStore {
 
   /**
    * Runs `fn` in one transaction: facts committed through `facts` (e.g. by an Engine over it) and bodies
-   * recorded in `inbox` are all stored, or none is when `fn` throws.
+   * recorded in `inbox` are all stored, or none is when `fn` throws. When PostgreSQL aborts the transaction to
+   * break a deadlock with another writer (two units storing the same new bodies in opposite orders, say), `fn`
+   * runs again in a new one, up to `UNIT_ATTEMPTS` times in all: it must do nothing outside the transaction
+   * that a second run would repeat.
    */
   atomically<T>(fn: (facts: FactStore, inbox: Inbox, settings: Settings) => Promise<T>): Promise<T> {
-    return this.client.transaction((tx) => fn(new SqlFactStore(tx), new SqlInbox(tx), settingsIn(tx)));
+    return this.unitOfWork((tx) => fn(new SqlFactStore(tx), new SqlInbox(tx), settingsIn(tx)));
   }
 
   /**
@@ -154,9 +160,20 @@ export class SqlStore extends SqlFactStore {
    * attempt cannot lose again (docs/storage.md).
    */
   bulkIngest<T>(fn: (facts: FactStore, inbox: Inbox, settings: Settings) => Promise<T>): Promise<T> {
-    return this.client.transaction((tx) =>
+    return this.unitOfWork((tx) =>
       fn(new SqlFactStore(tx, copyCommitRows), new SqlInbox(tx, copyInboxRows), settingsIn(tx)),
     );
+  }
+
+  /** A transaction run again when the database aborted it to break a conflict (`atomically`). */
+  private async unitOfWork<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.client.transaction(fn);
+      } catch (error) {
+        if (!abortedToBreakAConflict(error) || attempt >= UNIT_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /**
