@@ -5,12 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { LineRecorder } from './lineRecorder.js';
 import type { TranslatedLine } from './lines.js';
 
-/** An engine that counts its ingests (one per transaction) and fails the next one when told to. */
+/**
+ * An engine that counts its ingests (one per transaction) and their facts, fails the next one when told to, and
+ * holds each one until `hold` resolves when given one.
+ */
 class CountingEngine extends Engine {
   ingests = 0;
+  sizes: number[] = [];
   failNext = false;
+  hold: Promise<void> | undefined;
   override async ingest(facts: readonly Fact[], options?: IngestOptions): Promise<IngestResult> {
     this.ingests++;
+    this.sizes.push(facts.length);
+    await this.hold;
     if (this.failNext) {
       this.failNext = false;
       throw new Error('the database went away');
@@ -79,6 +86,33 @@ describe('LineRecorder: gathering a group', () => {
     }
     await Promise.all(second);
     expect(engine.ingests).toBe(2);
+  });
+
+  it('and for those that arrived while it ran: their callers and the ones just answered make one group', async () => {
+    const engine = new CountingEngine(new MemoryFactStore());
+    const recorder = new LineRecorder(engine, { gatherMs: 5_000 });
+    const f = factsFor(uniquePair());
+    let open = () => {};
+    engine.hold = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const first = [0, 1].map((i) => recorder.record(lineOf(f.userMessaged(T0 + i, `a${i}`), i)));
+    await turn();
+    await turn();
+    // Three arrive while the first transaction (two bodies) runs.
+    const meanwhile = [2, 3, 4].map((i) => recorder.record(lineOf(f.userMessaged(T0 + i, `m${i}`), i)));
+    engine.hold = undefined;
+    open();
+    await Promise.all(first);
+    // The two callers answered come back, a few turns apart: the next transaction takes all five.
+    const back: Promise<unknown>[] = [];
+    for (const i of [5, 6]) {
+      await turn();
+      await turn();
+      back.push(recorder.record(lineOf(f.userMessaged(T0 + i, `b${i}`), i)));
+    }
+    await Promise.all([...meanwhile, ...back]);
+    expect(engine.sizes).toEqual([2, 5]);
   });
 
   it('a lone body after a group waits for the others gatherMs at most, then goes alone', async () => {

@@ -11,8 +11,8 @@ interface Waiting {
 /** Lines one transaction takes at most. */
 export const GROUP_MAX_LINES = 1000;
 /**
- * How long (milliseconds) a transaction waits for as many bodies as the one before it took, before it starts
- * with fewer. Callers answered together come back together (Meta's deliveries over its connections, a load
+ * How long (milliseconds) a transaction waits for as many bodies as the one before it took and those that arrived
+ * while it ran, before it starts with fewer. Callers answered together come back together (Meta's deliveries over its connections, a load
  * generator's): without the wait, those still on their way miss the transaction and make a small one of their
  * own, and a transaction's fixed cost (a dozen statements) is then shared by fewer bodies.
  */
@@ -34,7 +34,7 @@ export interface LineRecorderOptions {
  *
  * A transaction starts one event-loop turn after its first body, so bodies already arriving join it (an
  * embedded database can keep the loop busy for a whole transaction), and waits up to `gatherMs` more for as
- * many bodies as the previous transaction took. Alone, a body waits one loop turn; after a group, at most
+ * many bodies as the previous transaction took and those that arrived while it ran. Alone, a body waits one loop turn; after a group, at most
  * `gatherMs`.
  */
 export class LineRecorder {
@@ -42,7 +42,10 @@ export class LineRecorder {
   private running = false;
   private readonly maxLines: number;
   private readonly gatherMs: number;
-  /** How many bodies the last transaction took: the next one waits (a little) for as many. */
+  /**
+   * The bodies the next transaction waits (a little) for: those of the last one, whose callers were just
+   * answered, and those that arrived while it ran.
+   */
   private expected = 1;
   /** Wakes a transaction gathering its bodies when one arrives. */
   private arrived: (() => void) | undefined;
@@ -69,7 +72,6 @@ export class LineRecorder {
       while (this.waiting.length > 0) {
         await this.gather();
         const batch = this.waiting.splice(0, this.maxLines);
-        this.expected = batch.length;
         try {
           const results = await recordLines(
             this.engine,
@@ -79,16 +81,15 @@ export class LineRecorder {
         } catch (error) {
           for (const w of batch) w.reject(error);
         }
+        // The callers just answered may come back at once, and join those who arrived meanwhile.
+        this.expected = batch.length + this.waiting.length;
       }
     } finally {
       this.running = false;
     }
   }
 
-  /**
-   * One turn of the event loop, then up to `gatherMs` until as many bodies wait as the last transaction took
-   * (never more than one may take).
-   */
+  /** One turn of the event loop, then up to `gatherMs` until `expected` bodies wait (never more than one takes). */
   private async gather(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     const wanted = Math.min(this.expected, this.maxLines);
