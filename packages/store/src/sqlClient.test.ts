@@ -34,8 +34,49 @@ function savepointOrder(open: () => Promise<SqlClient>) {
   });
 }
 
+function savepointRelease(open: () => Promise<SqlClient>) {
+  it('a savepoint that ended well keeps its work: released before what follows, or committed with the transaction', async () => {
+    const sql = await open();
+    try {
+      await sql.query('create table if not exists released_kept (n int)');
+      await sql.query('delete from released_kept');
+      await sql.transaction(async (tx) => {
+        await tx.transaction((nested) => nested.query('insert into released_kept values (1)'));
+        // The next savepoint, at the same depth, comes after the first is released: its rollback undoes only
+        // its own statements.
+        const failed = await tx
+          .transaction(async (nested) => {
+            await nested.query('insert into released_kept values (2)');
+            throw new Error('undone');
+          })
+          .catch((error: Error) => error.message);
+        expect(failed).toBe('undone');
+        // Nested twice, both ending well, the last step before the COMMIT.
+        await tx.transaction((nested) =>
+          nested.transaction((deeper) => deeper.query('insert into released_kept values (3)')),
+        );
+      });
+      const rows = await sql.query<{ n: number }>('select n from released_kept order by n');
+      expect(rows.map((r) => r.n)).toEqual([1, 3]);
+      // An outer failure after a savepoint ended well undoes it with the rest.
+      await sql
+        .transaction(async (tx) => {
+          await tx.transaction((nested) => nested.query('insert into released_kept values (4)'));
+          throw new Error('the whole unit fails');
+        })
+        .catch(() => {});
+      expect((await sql.query('select n from released_kept where n = 4')).length).toBe(0);
+    } finally {
+      await sql.close();
+    }
+  });
+}
+
+describe('PGlite', () => savepointRelease(() => openSqlClient({ dataDir: 'memory://' } as StoreOptions)));
+
 describe('PGlite', () => savepointOrder(() => openSqlClient({ dataDir: 'memory://' } as StoreOptions)));
 
 describeWithPostgres('PostgreSQL', (newDatabase) => {
   savepointOrder(async () => openSqlClient({ databaseUrl: await newDatabase() }));
+  savepointRelease(async () => openSqlClient({ databaseUrl: await newDatabase() }));
 });
