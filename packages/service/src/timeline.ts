@@ -17,7 +17,10 @@ export async function refusalsInInbox(store: SqlStore, pair: Pair): Promise<Refu
   for (const f of await store.factsOf(businessStreamId(pair.business)))
     if (f.type === 'TemplateKnown') templates.add(f.name);
   const marks: RefusalMark[] = [];
-  for await (const entry of store.inbox.iterate({ outcome: 'ignored', containing: ['api_call', pair.business] })) {
+  for await (const entry of store.inbox.iterate({
+    outcome: 'ignored',
+    containing: ['api_call', pair.business],
+  })) {
     let json: unknown;
     try {
       json = JSON.parse(entry.body);

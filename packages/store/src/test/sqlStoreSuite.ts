@@ -132,7 +132,9 @@ export function sqlStoreSuite(name: string, store: () => SqlStore): void {
         );
         const read = async (query: Parameters<typeof inbox.iterate>[0]) =>
           (await all(inbox.iterate(query))).map((e) => e.source.line);
-        expect(await read({ pageSize: 1, outcome: 'ignored', containing: ['api_call', tag] })).toEqual([1, 5]);
+        expect(await read({ pageSize: 1, outcome: 'ignored', containing: ['api_call', tag] })).toEqual([
+          1, 5,
+        ]);
         expect(await read({ outcome: 'ignored', containing: [tag, '📞'] })).toEqual([1, 5]);
         expect(await read({ containing: ['api_call', tag] })).toEqual([1, 2, 5]);
         expect(await read({ outcome: 'rejected', containing: [tag] })).toEqual([]);
