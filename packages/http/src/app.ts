@@ -8,11 +8,11 @@ import { LineRecorder, StoreUnavailable } from '@callpermit/service';
 import { MemorySubscriptions, type SubscriptionStore } from '@callpermit/store';
 import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
 import { requireToken } from './auth.js';
+import { limitBody } from './bodyLimit.js';
 import {
   type ApiToken,
   DEFAULT_GRAPH_TIMEOUT_MS,
@@ -225,21 +225,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
   });
   app.notFound((c) => errorResponse(c, 404, GraphCode.invalidParameter, '(#100) Unknown path'));
 
-  const tooLarge = (limit: number) =>
-    bodyLimit({
-      maxSize: limit,
-      onError: (c) => {
-        // The rest of the body is not read: the connection cannot carry another request.
-        c.header('Connection', 'close');
-        return errorResponse(
-          c as Context<AppEnv>,
-          413,
-          GraphCode.invalidParameter,
-          `(#100) The body is larger than ${limit} bytes`,
-        );
-      },
-    });
-  const forwardLimit = tooLarge(parts.maxForwardBytes);
+  const forwardLimit = limitBody(parts.maxForwardBytes);
   /** The raw bytes are read (and cached) before any validator parses them: they are forwarded verbatim. */
   const rawBodyFirst: MiddlewareHandler<AppEnv> = async (c, next) => {
     await c.req.arrayBuffer();
@@ -328,7 +314,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
       413: json(GraphErrorSchema, 'Larger than 3 MB'),
     },
   });
-  app.post('/webhook', tooLarge(parts.maxWebhookBytes), (c) => delivery(c, parts));
+  app.post('/webhook', limitBody(parts.maxWebhookBytes), (c) => delivery(c, parts));
 
   // The permission API and the guard proxy.
   app.openAPIRegistry.registerPath({
@@ -592,9 +578,13 @@ function requestContext(parts: Parts): MiddlewareHandler<AppEnv> {
     const given = c.req.header('x-request-id');
     const id = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
     c.set('requestId', id);
+    // Set before the answer is made, so every answer the context builds carries it as made: set on a finished
+    // answer, Hono rebuilds it as a streamed web Response (a copy of its body), which costs a webhook more CPU
+    // than its signature. An answer made elsewhere (a Graph answer forwarded verbatim) gets it afterwards.
+    c.header('X-Request-Id', id);
     const started = performance.now();
     await next();
-    c.header('X-Request-Id', id);
+    if (c.res.headers.get('x-request-id') !== id) c.header('X-Request-Id', id);
     const ms = performance.now() - started;
     const route = routePath(c) || 'unmatched';
     const status = c.res.status;

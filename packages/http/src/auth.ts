@@ -17,10 +17,18 @@ function digest(text: string): Buffer {
  * token (no early exit), so timing says nothing about which token or how much of it matched.
  */
 export function findToken(tokens: readonly ApiToken[], given: string): ApiToken | undefined {
-  const mine = digest(given);
-  let found: ApiToken | undefined;
-  for (const token of tokens) if (timingSafeEqual(digest(token.token), mine)) found = token;
-  return found;
+  return tokenFinder(tokens)(given);
+}
+
+/** `findToken` over `tokens`, with their digests made once rather than on every request. */
+function tokenFinder(tokens: readonly ApiToken[]): (given: string) => ApiToken | undefined {
+  const digests = tokens.map((token) => ({ token, digest: digest(token.token) }));
+  return (given) => {
+    const mine = digest(given);
+    let found: ApiToken | undefined;
+    for (const known of digests) if (timingSafeEqual(known.digest, mine)) found = known.token;
+    return found;
+  };
 }
 
 /**
@@ -36,6 +44,7 @@ export const ACCESS_TOKEN_PARAM = 'access_token';
  * unscoped.
  */
 export function requireToken(tokens: readonly ApiToken[]): MiddlewareHandler<AppEnv> {
+  const find = tokenFinder(tokens);
   return async (c, next) => {
     if (tokens.length === 0) {
       c.set('caller', undefined);
@@ -44,7 +53,7 @@ export function requireToken(tokens: readonly ApiToken[]): MiddlewareHandler<App
     const header = c.req.header('authorization');
     const match = header === undefined ? null : BEARER.exec(header);
     const given = match ? match[1] : header === undefined ? c.req.query(ACCESS_TOKEN_PARAM) : undefined;
-    const token = given === undefined ? undefined : findToken(tokens, given);
+    const token = given === undefined ? undefined : find(given);
     if (!token) {
       c.header('WWW-Authenticate', 'Bearer realm="callpermit"');
       return errorResponse(

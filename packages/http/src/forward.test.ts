@@ -43,6 +43,8 @@ describe('forwarded Graph calls', () => {
       expect(answer.headers.get('x-fb-trace-id')).toBe('Abc123');
       expect(answer.headers.get('x-business-use-case-usage')).toBe('{"1":[]}');
       expect(answer.headers.get('x-internal')).toBeNull();
+      // Meta's answer is handed back as it came, with our request id added.
+      expect(answer.headers.get('x-request-id')).toMatch(/^[\w.:-]{1,64}$/);
       expect(last()).toMatchObject({
         method: 'GET',
         url: `/v23.0/${BUSINESS}?fields=verified_name%2Cquality_rating`,

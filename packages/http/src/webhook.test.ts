@@ -120,6 +120,56 @@ describe('POST /webhook', () => {
     expect(await store.inbox.counts()).toEqual(before);
   });
 
+  it('413 for a chunked body (no Content-Length) above the limit, and nothing stored; one under it is stored', async () => {
+    const small = await startService({ store: 'pglite', maxWebhookBytes: 4096 });
+    try {
+      const chunked = (body: string) =>
+        fetch(`${small.url}/webhook`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-hub-signature-256': webhookSignature(body, SECRET),
+          },
+          // A stream of unknown length: sent with Transfer-Encoding: chunked, counted as it arrives.
+          body: new Blob([body]).stream(),
+          duplex: 'half',
+        } as RequestInit);
+      const big = JSON.stringify({ object: 'whatsapp_business_account', entry: [], pad: 'x'.repeat(8192) });
+      const refused = await chunked(big);
+      expect(refused.status).toBe(413);
+      expect(await (small.store as SqlStore).inbox.counts()).toMatchObject({
+        applied: 0,
+        ignored: 0,
+        rejected: 0,
+      });
+      const body = payloadOf(userText('wamid.CHUNKED', nowSeconds() - 10));
+      const accepted = await chunked(body);
+      expect(accepted.status).toBe(200);
+      expect(await bodyOf(accepted)).toEqual({ outcome: 'applied' });
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('every answer carries the request id: an acknowledgement, a refusal, a 413', async () => {
+    const body = payloadOf(userText('wamid.TRACED', nowSeconds() - 10));
+    const traced = (init: RequestInit) =>
+      fetch(`${service.url}/webhook`, {
+        method: 'POST',
+        ...init,
+        headers: { 'content-type': 'application/json', 'x-request-id': 'trace-webhook-7', ...init.headers },
+      });
+    const ok = await traced({ body, headers: { 'x-hub-signature-256': webhookSignature(body, SECRET) } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-request-id')).toBe('trace-webhook-7');
+    const unsigned = await traced({ body });
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.headers.get('x-request-id')).toBe('trace-webhook-7');
+    expect((await bodyOf(unsigned)).error.fbtrace_id).toBe('trace-webhook-7');
+    const made = await service.deliver(body);
+    expect(made.headers.get('x-request-id')).toMatch(/^[\w.:-]{1,64}$/);
+  });
+
   it('a redelivery is acknowledged and changes nothing; a body with nothing relevant is kept and acknowledged', async () => {
     const body = payloadOf(userText('wamid.TWICE', nowSeconds() - 10));
     expect(await bodyOf(await service.deliver(body))).toEqual({ outcome: 'applied' });

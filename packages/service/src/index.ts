@@ -5,7 +5,7 @@
 // The store's failure the adapters answer alike (HTTP 503, one CLI line), without depending on the store.
 export { StoreUnavailable, type UnavailableReason } from '@callpermit/store';
 export { ConfigurationError } from './failure.js';
-export { GROUP_MAX_LINES, LineRecorder } from './lineRecorder.js';
+export { GROUP_GATHER_MS, GROUP_MAX_LINES, LineRecorder, type LineRecorderOptions } from './lineRecorder.js';
 export {
   conflictReason,
   describeRejection,

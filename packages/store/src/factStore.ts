@@ -40,7 +40,11 @@ export const COMMIT_LOCK = 7_212_660_302;
 // Heads move only from the version the decision was made on: an UPDATE for existing streams, an INSERT for
 // new ones (its revision is the column's default). A stream missing from the result had another writer first.
 // `input` is the relation of planned heads: a JSON parameter unpacked, or a bulk-loaded table (bulk.ts).
-export function moveHeads(input: string): string {
+// `streams`, when given, is an SQL array of the same streams: the planner cannot see how few rows `input` holds
+// (a set-returning function counts as 100), and would scan every head to hash-join them with it; matched
+// against the array, each head is found by its index, whatever the number of heads.
+export function moveHeads(input: string, streams?: string): string {
+  const probe = streams === undefined ? '' : `h.stream = any(${streams}) and `;
   return `
 with input as (select * from ${input}),
 moved as (
@@ -52,7 +56,7 @@ moved as (
       changes_until = i.changes_until, next_change_at = i.next_change_at,
       revision = nextval('head_revisions')
   from input i
-  where h.stream = i.stream and h.version = i.expected
+  where ${probe}h.stream = i.stream and h.version = i.expected
     and (i.expected_revision is null or h.revision = i.expected_revision)
   returning h.stream, h.revision, h.stale_from
 ),
@@ -71,7 +75,7 @@ export const HEAD_COLUMNS =
   'stream text, business text, expected integer, expected_revision bigint, version integer, state json, ' +
   'last_at double precision, keep smallint, changes_until double precision, next_change_at double precision';
 
-const MOVE_HEADS = moveHeads(`json_to_recordset($1::json) as i(${HEAD_COLUMNS})`);
+const MOVE_HEADS = moveHeads(`json_to_recordset($1::json) as i(${HEAD_COLUMNS})`, '$2::text[]');
 
 const INSERT_FACTS = `
 insert into facts (stream, version, type, at, rank, key, data)
@@ -455,11 +459,12 @@ export interface CommitRows {
 const jsonRows: CommitRows = {
   prepare(plan) {
     const heads = jsonParam(plan.heads);
+    const streams = textArrayParam(plan.heads.map((h) => h.stream));
     const facts = jsonParam(plan.facts);
     const checkpoints = jsonParam(plan.checkpoints);
     const changes = jsonParam(plan.changes);
     return {
-      moveHeads: (tx) => tx.query<MovedHead & Record<string, unknown>>(MOVE_HEADS, [heads]),
+      moveHeads: (tx) => tx.query<MovedHead & Record<string, unknown>>(MOVE_HEADS, [heads, streams]),
       insertFacts: async (tx) => {
         await tx.query(INSERT_FACTS, [facts]);
       },

@@ -5,12 +5,25 @@ import { describeWithPostgres } from '@callpermit/testing';
 import { describe, expect, it } from 'vitest';
 import { openSqlClient, type SqlClient, type StoreOptions } from './index.js';
 
+/** Runs `fn` with a client that has an empty table `table (n int)`, and closes the client. */
+async function withTable(
+  open: () => Promise<SqlClient>,
+  table: string,
+  fn: (sql: SqlClient) => Promise<void>,
+) {
+  const sql = await open();
+  try {
+    await sql.query(`create table if not exists ${table} (n int)`);
+    await sql.query(`delete from ${table}`);
+    await fn(sql);
+  } finally {
+    await sql.close();
+  }
+}
+
 function savepointOrder(open: () => Promise<SqlClient>) {
   it('a statement sent while a savepoint is open survives its rollback, and the savepoint undoes only its own', async () => {
-    const sql = await open();
-    try {
-      await sql.query('create table if not exists ordered_kept (n int)');
-      await sql.query('delete from ordered_kept');
+    await withTable(open, 'ordered_kept', async (sql) => {
       await sql.transaction(async (tx) => {
         const inner = tx
           .transaction(async (nested) => {
@@ -28,14 +41,48 @@ function savepointOrder(open: () => Promise<SqlClient>) {
       });
       const rows = await sql.query<{ n: number }>('select n from ordered_kept order by n');
       expect(rows.map((r) => r.n)).toEqual([3, 4]);
-    } finally {
-      await sql.close();
-    }
+    });
   });
 }
+
+function savepointRelease(open: () => Promise<SqlClient>) {
+  it('a savepoint that ended well keeps its work: released before what follows, or committed with the transaction', async () => {
+    await withTable(open, 'released_kept', async (sql) => {
+      await sql.transaction(async (tx) => {
+        await tx.transaction((nested) => nested.query('insert into released_kept values (1)'));
+        // The next savepoint, at the same depth, comes after the first is released: its rollback undoes only
+        // its own statements.
+        const failed = await tx
+          .transaction(async (nested) => {
+            await nested.query('insert into released_kept values (2)');
+            throw new Error('undone');
+          })
+          .catch((error: Error) => error.message);
+        expect(failed).toBe('undone');
+        // Nested twice, both ending well, the last step before the COMMIT.
+        await tx.transaction((nested) =>
+          nested.transaction((deeper) => deeper.query('insert into released_kept values (3)')),
+        );
+      });
+      const rows = await sql.query<{ n: number }>('select n from released_kept order by n');
+      expect(rows.map((r) => r.n)).toEqual([1, 3]);
+      // An outer failure after a savepoint ended well undoes it with the rest.
+      await sql
+        .transaction(async (tx) => {
+          await tx.transaction((nested) => nested.query('insert into released_kept values (4)'));
+          throw new Error('the whole unit fails');
+        })
+        .catch(() => {});
+      expect((await sql.query('select n from released_kept where n = 4')).length).toBe(0);
+    });
+  });
+}
+
+describe('PGlite', () => savepointRelease(() => openSqlClient({ dataDir: 'memory://' } as StoreOptions)));
 
 describe('PGlite', () => savepointOrder(() => openSqlClient({ dataDir: 'memory://' } as StoreOptions)));
 
 describeWithPostgres('PostgreSQL', (newDatabase) => {
   savepointOrder(async () => openSqlClient({ databaseUrl: await newDatabase() }));
+  savepointRelease(async () => openSqlClient({ databaseUrl: await newDatabase() }));
 });

@@ -42,15 +42,17 @@ export interface Runner {
  * after the other in the order sent: neither driver queues them on a transaction's connection for us.
  * A savepoint runs as one step of that order, from `savepoint` to its release or rollback: savepoints nest as
  * a stack, so a statement sent meanwhile from outside it would be undone by its rollback (or, were it a
- * savepoint of its own, make the rollback undo the wrong statements).
+ * savepoint of its own, make the rollback undo the wrong statements). A savepoint that ends well is released
+ * just before the next statement, if any: the COMMIT that usually follows commits it without that round trip.
  */
 export function transactionScope(
   driver: SqlClient['driver'],
   runner: Runner,
   depth = 0,
   exclusive: Exclusive = noExclusive,
+  releases: PendingRelease = {},
 ): SqlClient {
-  if (depth === 0) runner = firstFailure(runner);
+  if (depth === 0) runner = firstFailure(releasingFirst(runner, releases));
   const step = inOrder();
   const run: RunQuery = (sql, params) => step(() => runner.query(sql, params));
   return {
@@ -63,8 +65,11 @@ export function transactionScope(
         const savepoint = `callpermit_${depth + 1}`;
         await runner.query(`savepoint ${savepoint}`);
         try {
-          const result = await fn(transactionScope(driver, runner, depth + 1, exclusive));
-          await runner.query(`release savepoint ${savepoint}`);
+          const result = await fn(transactionScope(driver, runner, depth + 1, exclusive, releases));
+          // Released with the next statement, or never: the transaction's COMMIT (which the driver sends on
+          // its own connection) commits an unreleased savepoint too. A commit is usually the last step of a
+          // unit of work: this spares it a round trip before the COMMIT.
+          releases.savepoint = savepoint;
           return result;
         } catch (error) {
           await runner.query(`rollback to savepoint ${savepoint}`);
@@ -80,6 +85,34 @@ export function transactionScope(
 
 async function noExclusive(): Promise<never> {
   throw new Error('exclusive() is not available on this transaction: its driver passed none');
+}
+
+/** The savepoint a finished nested transaction left to release (`transactionScope`). */
+interface PendingRelease {
+  savepoint?: string | undefined;
+}
+
+/**
+ * `runner`, where a statement or load first releases the savepoint a nested transaction left (one release
+ * covers the savepoints inside it too): so the savepoint is released only when the transaction goes on.
+ */
+function releasingFirst(runner: Runner, releases: PendingRelease): Runner {
+  const flush = async () => {
+    const savepoint = releases.savepoint;
+    if (savepoint === undefined) return;
+    releases.savepoint = undefined;
+    await runner.query(`release savepoint ${savepoint}`);
+  };
+  return {
+    query: async (sql, params) => {
+      await flush();
+      return runner.query(sql, params);
+    },
+    copyFrom: async (target, data) => {
+      await flush();
+      return runner.copyFrom(target, data);
+    },
+  };
 }
 
 /** SQLSTATE 25P02: a statement after a failed one in the same transaction (or savepoint). */
