@@ -77,27 +77,26 @@ function checkpointRows(checkpoints: readonly PlannedCheckpoint[]): Buffer[] {
   return out.chunks();
 }
 
-function changeRows(changes: readonly PlannedChange[]): Buffer[] {
+/** Outbox rows as binary COPY data: as `CHANGE_COLUMNS` to stage them (`staged`), else as `CHANGES_COPY`. */
+function changeRows(changes: readonly PlannedChange[], staged: boolean): Buffer[] {
   const out = new BinaryCopyWriter();
-  for (const c of changes)
-    out
-      .row(7)
-      .int4(c.n)
-      .text(c.id)
-      .text(c.stream)
-      .text(c.business)
-      .float8(c.at)
-      .text(c.kind)
-      .text(JSON.stringify(c.data));
+  for (const c of changes) {
+    if (staged) out.row(7).int4(c.n);
+    else out.row(6);
+    out.text(c.id).text(c.stream).text(c.business).float8(c.at).text(c.kind).text(JSON.stringify(c.data));
+  }
   return out.chunks();
 }
+
+/** Outbox rows straight into the table: in commit order, so their `seq` follow it. */
+const CHANGES_COPY = 'changes (id, stream, business, at, kind, data)';
 
 export const copyCommitRows: CommitRows = {
   prepare(plan) {
     const heads = plan.heads.length > 0 ? headRows(plan.heads) : [];
     const facts = plan.facts.length > 0 ? factRows(plan.facts) : [];
     const checkpoints = plan.checkpoints.length > 0 ? checkpointRows(plan.checkpoints) : [];
-    const changes = plan.changes.length > 0 ? changeRows(plan.changes) : [];
+    const changes = plan.changes.length > 0 ? changeRows(plan.changes, false) : [];
     return {
       async moveHeads(tx) {
         await stage(tx, 'callpermit_heads', HEAD_COLUMNS, heads);
@@ -110,10 +109,18 @@ export const copyCommitRows: CommitRows = {
         await stage(tx, 'callpermit_checkpoints', CHECKPOINT_COLUMNS, checkpoints);
         await tx.query(insertCheckpoints('callpermit_checkpoints c'));
       },
-      // Staged, so an id the outbox holds already is skipped as in an ordinary commit.
+      // Copied straight into the outbox (a staging table and an INSERT … SELECT cost a third more per row).
+      // Should the outbox hold one of the ids already, the COPY fails on the unique id: its savepoint rolls
+      // back and the rows go through a staging table, where an id held already is skipped as in an ordinary
+      // commit.
       async insertChanges(tx) {
-        await stage(tx, 'callpermit_changes', CHANGE_COLUMNS, changes);
-        await tx.query(insertChanges('callpermit_changes c'));
+        try {
+          await tx.transaction((copy) => copy.copyFrom(CHANGES_COPY, changes));
+        } catch (error) {
+          if (uniqueViolation(error) !== 'changes_id_unique') throw error;
+          await stage(tx, 'callpermit_changes', CHANGE_COLUMNS, changeRows(plan.changes, true));
+          await tx.query(insertChanges('callpermit_changes c'));
+        }
       },
     };
   },

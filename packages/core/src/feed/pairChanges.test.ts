@@ -9,10 +9,18 @@ import { policyBook } from '../policy/policy.js';
 import { businessRuleEnv, type RuleEnv } from '../rules/businessSettings.js';
 import { fold } from '../rules/evolve.js';
 import { initialPairState } from '../state/pairState.js';
-import { factHistoryArb, policyArb } from '../test/arbitraries.js';
+import { factHistoryArb, pairFactArb, policyArb } from '../test/arbitraries.js';
 import { DAY, facts, HOUR, T0, testPair, WEEK } from '../test/builders.js';
-import { EMPTY_VIEW, pairView } from '../views/pairView.js';
-import { applyChanges, changesBetween, nextChangeAt, type PairChange, pairChanges } from './pairChanges.js';
+import { EMPTY_VIEW, type PairView, pairView, sameJson, sameView } from '../views/pairView.js';
+import {
+  applyChanges,
+  changesBetween,
+  nextChangeAt,
+  type PairChange,
+  pairChanges,
+  TIME,
+  viewChanges,
+} from './pairChanges.js';
 
 interface Case {
   readonly pairFacts: PairFact[];
@@ -131,6 +139,111 @@ describe('the changes of a pair between two instants', () => {
         },
       ),
       { seed: 1305, numRuns: 150 },
+    );
+  });
+});
+
+/** The parts of a view, as the feed names them. */
+const PARTS = [
+  'permission',
+  'requests',
+  'call_limit',
+  'request_limit',
+  'customer_service_window',
+  'reconsider_prompt',
+] as const;
+
+/** Facts of a request's life over two request ids (few generated histories have a request that moves on). */
+const requestLifeArb = fc.uniqueArray(
+  pairFactArb({ span: 2 * WEEK, requests: 2 }).filter(
+    (f) =>
+      (f.type === 'RequestSent' && !f.tentative) ||
+      f.type === 'RequestDelivered' ||
+      f.type === 'RequestRead' ||
+      f.type === 'PermissionDeclined' ||
+      (f.type === 'PermissionGranted' && f.requestId !== undefined),
+  ),
+  { selector: (f) => f.key, maxLength: 10 },
+);
+
+/** An instant near a fact of the history: at it, or up to a week after it (or an hour before). */
+const nearFactArb = fc.tuple(
+  fc.nat(),
+  fc.oneof(fc.constantFrom(-1, 0, 1), fc.integer({ min: -HOUR, max: WEEK })),
+);
+
+/**
+ * Two views of a generated history (with more of the requests' lives in it): at instants a ≤ t near its facts,
+ * each from the state folded up to it.
+ */
+const twoViewsArb = fc
+  .tuple(caseArb, requestLifeArb, nearFactArb, nearFactArb)
+  .map(([generated, lives, [i, di], [j, dj]]) => {
+    const keys = new Set(generated.pairFacts.map((f) => f.key));
+    const pairFacts = [...generated.pairFacts, ...lives.filter((f) => !keys.has(f.key))];
+    const c: Case = {
+      ...generated,
+      pairFacts,
+      last: Math.max(generated.last, ...pairFacts.map((f) => f.at)),
+    };
+    const ats = [T0, ...pairFacts.map((f) => f.at)];
+    const [a, t] = [(ats[i % ats.length] as Instant) + di, (ats[j % ats.length] as Instant) + dj].sort(
+      (x, y) => x - y,
+    ) as [Instant, Instant];
+    return { c, a, t, before: pairView(stateAt(c, a), a, c.env) };
+  });
+
+describe('the walk compares views part by part', () => {
+  it('a view built like another is the same view, sharing exactly the parts that did not change', () => {
+    fc.assert(
+      fc.property(twoViewsArb, ({ c, t, before }) => {
+        const fresh = pairView(stateAt(c, t), t, c.env);
+        const like = pairView(stateAt(c, t), t, c.env, before);
+        expect(like).toEqual(fresh);
+        expect(like === before).toBe(sameJson(fresh, before));
+        expect(sameView(fresh, before)).toBe(sameJson(fresh, before));
+        for (const part of PARTS)
+          expect(like[part] === before[part]).toBe(sameJson(fresh[part], before[part]));
+        for (const [id, watch] of Object.entries(like.requests))
+          expect(watch === before.requests[id]).toBe(sameJson(fresh.requests[id], before.requests[id]));
+        expect(viewChanges(testPair, before, like, t, TIME)).toEqual(
+          viewChanges(testPair, before, fresh, t, TIME),
+        );
+      }),
+      { seed: 1306, numRuns: 300 },
+    );
+  });
+
+  it('lists one change for each part whose value differs (as JSON), and nothing else', () => {
+    const partOf = (c: PairChange): string =>
+      c.kind === 'permission.reconsider_prompt'
+        ? 'reconsider_prompt'
+        : c.kind.startsWith('request.')
+          ? `requests.${c.subject}`
+          : (c.kind.split('.')[0] as string);
+    fc.assert(
+      fc.property(twoViewsArb, ({ c, t, before }) => {
+        const after: PairView = pairView(stateAt(c, t), t, c.env);
+        const expected: string[] = [];
+        for (const id of Object.keys(after.requests).sort())
+          if (!sameJson(before.requests[id], after.requests[id])) expected.push(`requests.${id}`);
+        if (!sameJson(before.permission, after.permission)) expected.push('permission');
+        if (after.reconsider_prompt !== null && !sameJson(before.reconsider_prompt, after.reconsider_prompt))
+          expected.push('reconsider_prompt');
+        for (const part of ['request_limit', 'call_limit', 'customer_service_window'] as const)
+          if (!sameJson(before[part], after[part])) expected.push(part);
+        const listed = viewChanges(testPair, before, after, t, TIME).filter(
+          (x) => x.kind !== 'permission.declined',
+        );
+        expect(listed.map(partOf)).toEqual(expected);
+        for (const x of listed)
+          expect(x.data).toBe(
+            x.kind.startsWith('request.')
+              ? after.requests[x.subject as string]
+              : after[partOf(x) as 'permission'],
+          );
+      }),
+      { seed: 1307, numRuns: 300 },
     );
   });
 });

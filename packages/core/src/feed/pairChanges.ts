@@ -18,7 +18,12 @@ import {
   type PromptWatch,
   pairView,
   type RequestWatch,
-  sameJson,
+  sameLimit,
+  samePermission,
+  samePrompt,
+  sameRequest,
+  sameView,
+  sameWindow,
   type WindowWatch,
 } from '../views/pairView.js';
 import { hashId } from './changeId.js';
@@ -119,8 +124,14 @@ function change(
   subject?: string,
 ): PairChange {
   const id = changeId(pair, kind, subject, at, cause);
-  const base = { id, kind, at, business: pair.business, user: pair.user };
-  return subject === undefined ? { ...base, cause, data } : { ...base, subject, cause, data };
+  const { business, user } = pair;
+  return subject === undefined
+    ? { id, kind, at, business, user, cause, data }
+    : { id, kind, at, business, user, subject, cause, data };
+}
+
+function limitKind(part: 'request_limit' | 'call_limit', limit: LimitWatch): ChangeKind {
+  return limit.reached ? `${part}.reached` : `${part}.released`;
 }
 
 function permissionKind(p: PermissionWatch): ChangeKind {
@@ -141,30 +152,32 @@ export function viewChanges(
   cause: ChangeCause,
 ): PairChange[] {
   const out: PairChange[] = [];
-  for (const id of Object.keys(next.requests).sort()) {
-    const before = prev.requests[id];
-    const after = next.requests[id] as RequestWatch;
-    if (before !== undefined && sameJson(before, after)) continue;
-    out.push(change(pair, `request.${after.state}`, at, cause, after, id));
-    // The user's answer to a request is the permission's news too.
-    if (after.state === 'declined' && before?.state !== 'declined')
-      out.push(change(pair, 'permission.declined', at, cause, { request_id: id }, id));
-  }
-  if (!sameJson(prev.permission, next.permission))
+  // Only the requests that changed are sorted (by id): most facts change none.
+  const changed: string[] = [];
+  if (next.requests !== prev.requests)
+    for (const id in next.requests) {
+      const before = prev.requests[id];
+      if (before === undefined || !sameRequest(before, next.requests[id] as RequestWatch)) changed.push(id);
+    }
+  if (changed.length > 0)
+    for (const id of changed.sort()) {
+      const before = prev.requests[id];
+      const after = next.requests[id] as RequestWatch;
+      out.push(change(pair, `request.${after.state}`, at, cause, after, id));
+      // The user's answer to a request is the permission's news too.
+      if (after.state === 'declined' && before?.state !== 'declined')
+        out.push(change(pair, 'permission.declined', at, cause, { request_id: id }, id));
+    }
+  if (!samePermission(prev.permission, next.permission))
     out.push(change(pair, permissionKind(next.permission), at, cause, next.permission));
-  if (next.reconsider_prompt !== null && !sameJson(prev.reconsider_prompt, next.reconsider_prompt))
+  if (next.reconsider_prompt !== null && !samePrompt(prev.reconsider_prompt, next.reconsider_prompt))
     out.push(change(pair, 'permission.reconsider_prompt', at, cause, next.reconsider_prompt));
-  for (const [part, name] of [
-    ['request_limit', 'request_limit'],
-    ['call_limit', 'call_limit'],
-  ] as const) {
-    if (!sameJson(prev[part], next[part]))
-      out.push(
-        change(pair, next[part].reached ? `${name}.reached` : `${name}.released`, at, cause, next[part]),
-      );
-  }
+  if (!sameLimit(prev.request_limit, next.request_limit))
+    out.push(change(pair, limitKind('request_limit', next.request_limit), at, cause, next.request_limit));
+  if (!sameLimit(prev.call_limit, next.call_limit))
+    out.push(change(pair, limitKind('call_limit', next.call_limit), at, cause, next.call_limit));
   const window = next.customer_service_window;
-  if (!sameJson(prev.customer_service_window, window))
+  if (!sameWindow(prev.customer_service_window, window))
     out.push(
       change(
         pair,
@@ -229,7 +242,7 @@ export class ChangeWalk {
 
   /** After `fact` is folded: what it changed. */
   after(state: PairState, fact: PairFact): void {
-    this.emit(pairView(state, fact.at, this.env), fact.at, factCause(fact));
+    this.emit(pairView(state, fact.at, this.env, this.view), fact.at, factCause(fact));
   }
 
   /** What time changed after the last fact, up to `until`. */
@@ -241,13 +254,13 @@ export class ChangeWalk {
   private timeUntil(state: PairState, until: Instant): void {
     if (until <= this.cursor) return;
     for (const t of timePoints(state, this.cursor, until, this.env))
-      this.emit(pairView(state, t, this.env), t, TIME);
+      this.emit(pairView(state, t, this.env, this.view), t, TIME);
     this.cursor = until;
   }
 
   private emit(next: PairView, at: Instant, cause: ChangeCause): void {
     const prev = this.view as PairView;
-    for (const c of viewChanges(this.pair, prev, next, at, cause)) this.changes.push(c);
+    if (next !== prev) for (const c of viewChanges(this.pair, prev, next, at, cause)) this.changes.push(c);
     this.view = next;
   }
 }
@@ -304,7 +317,7 @@ export function changesBetween(
 export function nextChangeAt(state: PairState, at: Instant, env: RuleEnv): Instant | null {
   const now = pairView(state, at, env);
   for (const t of timePoints(state, at, Number.POSITIVE_INFINITY, env))
-    if (!sameJson(pairView(state, t, env), now)) return t;
+    if (!sameView(pairView(state, t, env, now), now)) return t;
   return null;
 }
 

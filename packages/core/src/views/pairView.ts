@@ -11,7 +11,7 @@ import { callLimitUse, heldCallStops } from '../rules/callLimit.js';
 import { permissionAt } from '../rules/permission.js';
 import { customerServiceWindowOpen, requestLimitUse } from '../rules/permissionRequests.js';
 import { requestLifecycleAt } from '../rules/requestMessages.js';
-import type { PairState } from '../state/pairState.js';
+import type { PairState, RequestRecord } from '../state/pairState.js';
 
 /**
  * The permission as Meta reports it (`status`, `expires_at` for a temporary one), with how it was granted
@@ -92,10 +92,100 @@ function limitWatch(uses: readonly LimitUse[]): LimitWatch {
   return until === undefined ? { reached: true } : { reached: true, until };
 }
 
-function requestWatches(state: PairState, at: Instant): Record<string, RequestWatch> {
+// Each part compared field by field (what `sameJson` says of them, without walking keys): the change feed
+// compares views at every fact it folds.
+export function samePermission(a: PermissionWatch, b: PermissionWatch): boolean {
+  return (
+    a === b ||
+    (a.status === b.status &&
+      a.expires_at === b.expires_at &&
+      a.via === b.via &&
+      a.ended === b.ended &&
+      a.by === b.by &&
+      a.since === b.since)
+  );
+}
+
+export function sameRequest(a: RequestWatch, b: RequestWatch): boolean {
+  return a === b || (a.request_id === b.request_id && a.state === b.state && a.expires_at === b.expires_at);
+}
+
+export function sameLimit(a: LimitWatch, b: LimitWatch): boolean {
+  return a === b || (a.reached === b.reached && a.until === b.until);
+}
+
+export function sameWindow(a: WindowWatch, b: WindowWatch): boolean {
+  return a === b || (a.open === b.open && a.until === b.until);
+}
+
+export function samePrompt(a: PromptWatch | null, b: PromptWatch | null): boolean {
+  return a === b || (a !== null && b !== null && a.at === b.at && a.call_id === b.call_id);
+}
+
+function sameRequests(a: PairView['requests'], b: PairView['requests']): boolean {
+  if (a === b) return true;
+  let count = 0;
+  for (const id in a) {
+    const other = b[id];
+    if (other === undefined || !sameRequest(a[id] as RequestWatch, other)) return false;
+    count++;
+  }
+  for (const _ in b) count--;
+  return count === 0;
+}
+
+/** Two views are the same: every part is. */
+export function sameView(a: PairView, b: PairView): boolean {
+  return (
+    a === b ||
+    (samePermission(a.permission, b.permission) &&
+      sameLimit(a.call_limit, b.call_limit) &&
+      sameLimit(a.request_limit, b.request_limit) &&
+      sameWindow(a.customer_service_window, b.customer_service_window) &&
+      samePrompt(a.reconsider_prompt, b.reconsider_prompt) &&
+      sameRequests(a.requests, b.requests))
+  );
+}
+
+/** Whether `watch` is what `rec` shows at `at`. */
+function shows(watch: RequestWatch | undefined, rec: RequestRecord, at: Instant): watch is RequestWatch {
+  return (
+    watch !== undefined &&
+    watch.state === requestLifecycleAt(rec, at) &&
+    watch.expires_at === (rec.expiresAt ?? undefined)
+  );
+}
+
+/** The requests' watches at `at`; `like` itself when it shows every one of them (and no other). */
+function requestWatches(
+  state: PairState,
+  at: Instant,
+  like?: Readonly<Record<string, RequestWatch>>,
+): Readonly<Record<string, RequestWatch>> {
+  if (like !== undefined) {
+    let count = 0;
+    let same = true;
+    for (const rec of state.requests.values()) {
+      if (rec.tentative) continue;
+      count++;
+      if (!shows(like[rec.id], rec, at)) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      for (const _ in like) count--;
+      if (count === 0) return like;
+    }
+  }
   const out: Record<string, RequestWatch> = {};
   for (const rec of state.requests.values()) {
     if (rec.tentative) continue;
+    const before = like?.[rec.id];
+    if (shows(before, rec, at)) {
+      out[rec.id] = before;
+      continue;
+    }
     const lifecycle = requestLifecycleAt(rec, at);
     out[rec.id] =
       rec.expiresAt === null
@@ -113,19 +203,52 @@ function latestPrompt(state: PairState): PromptWatch | null {
   return null;
 }
 
-/** The pair's watched view at `at`, from its state folded through every fact at or before `at`. */
-export function pairView(state: PairState, at: Instant, env: RuleEnv): PairView {
+/**
+ * The pair's watched view at `at`, from its state folded through every fact at or before `at`. Parts the same
+ * as `like`'s are `like`'s own objects (`like` itself when every part is): views are never changed, and a walk
+ * that compares each view with the one before finds an unchanged part at once.
+ */
+export function pairView(state: PairState, at: Instant, env: RuleEnv, like?: PairView): PairView {
   const policy = env.policyAt(at);
   const windowOpen = customerServiceWindowOpen(state, policy, at);
-  return {
+  const view: PairView = {
     permission: permissionWatch(state, at),
-    requests: requestWatches(state, at),
+    requests: requestWatches(state, at, like?.requests),
     call_limit: limitWatch(callLimitUse(state, policy, at, heldCallStops(state, policy, at))),
     request_limit: limitWatch(requestLimitUse(state, policy, at)),
     customer_service_window: windowOpen
       ? { open: true, until: (state.lastUserActivityAt as Instant) + policy.customerServiceWindowSeconds }
       : { open: false },
     reconsider_prompt: latestPrompt(state),
+  };
+  if (like === undefined) return view;
+  const permission = samePermission(view.permission, like.permission) ? like.permission : view.permission;
+  const callLimit = sameLimit(view.call_limit, like.call_limit) ? like.call_limit : view.call_limit;
+  const requestLimit = sameLimit(view.request_limit, like.request_limit)
+    ? like.request_limit
+    : view.request_limit;
+  const window = sameWindow(view.customer_service_window, like.customer_service_window)
+    ? like.customer_service_window
+    : view.customer_service_window;
+  const prompt = samePrompt(view.reconsider_prompt, like.reconsider_prompt)
+    ? like.reconsider_prompt
+    : view.reconsider_prompt;
+  if (
+    permission === like.permission &&
+    view.requests === like.requests &&
+    callLimit === like.call_limit &&
+    requestLimit === like.request_limit &&
+    window === like.customer_service_window &&
+    prompt === like.reconsider_prompt
+  )
+    return like;
+  return {
+    permission,
+    requests: view.requests,
+    call_limit: callLimit,
+    request_limit: requestLimit,
+    customer_service_window: window,
+    reconsider_prompt: prompt,
   };
 }
 

@@ -1,9 +1,15 @@
 import {
   DuplicateFactError,
+  defaultPolicyBook,
   Engine,
   type Fact,
   type FactStore,
+  fold,
+  initialPairState,
+  type Pair,
+  type PairChange,
   pairStreamId,
+  policyFor,
   type StreamCommit,
 } from '@callpermit/core';
 import {
@@ -177,6 +183,69 @@ export function bulkSuite(name: string, open: () => Promise<{ store: SqlStore; s
           [1, 2],
           [3, 2],
         ]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('writes the outbox in commit order and skips an id it holds already, keeping the rest of the commit', async () => {
+      const { store, sql } = await open();
+      try {
+        const [a, b] = [uniquePair(), uniquePair()];
+        const change = (pair: Pair, id: string, at: number): PairChange => ({
+          id: `${pair.business}-${id}`,
+          kind: 'customer_service_window.opened',
+          at,
+          business: pair.business,
+          user: pair.user,
+          cause: { kind: 'time' },
+          data: { open: true, until: at + 86_400 },
+        });
+        const commit = (pair: Pair, version: number, changes: PairChange[]): StreamCommit => {
+          const facts = [
+            factsFor(pair).userMessaged(T0 + version, `m${version}`, `${pairStreamId(pair)}:m${version}`),
+          ];
+          const env = {
+            policyAt: policyFor(defaultPolicyBook, pair.business),
+            callbackEnabledAt: () => false,
+          };
+          return {
+            stream: pairStreamId(pair),
+            expectedVersion: version,
+            facts,
+            state: fold(initialPairState(pair.business, pair.user), facts, env),
+            checkpoints: [],
+            changes,
+            changesUntil: T0 + version,
+            nextChangeAt: null,
+          };
+        };
+        await store.bulkIngest((facts) =>
+          facts.commit([commit(a, 0, [change(a, '1', T0), change(a, '2', T0 + 1)])]),
+        );
+        // The second batch's first commit repeats a2 (the COPY fails on the unique id and the rows are
+        // staged); its next commit copies again.
+        await store.bulkIngest(async (facts) => {
+          await facts.commit([
+            commit(b, 0, [change(b, '1', T0)]),
+            commit(a, 1, [change(a, '2', T0 + 1), change(a, '3', T0 + 2)]),
+          ]);
+          await facts.commit([commit(b, 1, [change(b, '2', T0 + 3)])]);
+        });
+        const rows = await sql.query<{ id: string; data: PairChange }>(
+          'select id, data from changes where business = any($1::text[]) order by seq',
+          [[a.business, b.business]],
+        );
+        expect(rows.map((r) => r.id)).toEqual([
+          `${a.business}-1`,
+          `${a.business}-2`,
+          `${b.business}-1`,
+          `${a.business}-3`,
+          `${b.business}-2`,
+        ]);
+        expect(rows[3]?.data).toEqual(change(a, '3', T0 + 2));
+        const heads = await store.heads([pairStreamId(a), pairStreamId(b)]);
+        expect([heads.get(pairStreamId(a))?.version, heads.get(pairStreamId(b))?.version]).toEqual([2, 2]);
       } finally {
         await store.close();
       }
