@@ -26,6 +26,26 @@ import type { SqlClient } from './sqlClient.js';
 // another writer meanwhile fails on the unique key like an ordinary commit.
 
 /**
+ * COPY `data` into `target` in a savepoint of its own: true when every row is in; false, with none of them
+ * stored, when the unique `constraint` refused one (a row another writer stored meanwhile, or one held
+ * already), so the caller sends them the way that skips such rows.
+ */
+async function copiedUnlessHeld(
+  tx: SqlClient,
+  target: string,
+  data: Buffer[],
+  constraint: string,
+): Promise<boolean> {
+  try {
+    await tx.transaction((copy) => copy.copyFrom(target, data));
+    return true;
+  } catch (error) {
+    if (uniqueViolation(error) !== constraint) throw error;
+    return false;
+  }
+}
+
+/**
  * Loads `data` (binary COPY rows of `columns`) into the temporary table `table`, made for this transaction
  * on first use and emptied before each load.
  */
@@ -114,13 +134,9 @@ export const copyCommitRows: CommitRows = {
       // back and the rows go through a staging table, where an id held already is skipped as in an ordinary
       // commit.
       async insertChanges(tx) {
-        try {
-          await tx.transaction((copy) => copy.copyFrom(CHANGES_COPY, changes));
-        } catch (error) {
-          if (uniqueViolation(error) !== 'changes_id_unique') throw error;
-          await stage(tx, 'callpermit_changes', CHANGE_COLUMNS, changeRows(plan.changes, true));
-          await tx.query(insertChanges('callpermit_changes c'));
-        }
+        if (await copiedUnlessHeld(tx, CHANGES_COPY, changes, 'changes_id_unique')) return;
+        await stage(tx, 'callpermit_changes', CHANGE_COLUMNS, changeRows(plan.changes, true));
+        await tx.query(insertChanges('callpermit_changes c'));
       },
     };
   },
@@ -207,12 +223,8 @@ const probedInboxRows: InboxRows = async (client, rows) => {
       .text(item.reason ?? null)
       .int4(deliveries);
   }
-  try {
-    await client.transaction((tx) => tx.copyFrom(INBOX_COPY, out.chunks()));
-  } catch (error) {
-    if (uniqueViolation(error) !== 'inbox_hash_key') throw error;
+  if (!(await copiedUnlessHeld(client, INBOX_COPY, out.chunks(), 'inbox_hash_key')))
     return [...counted, ...(await stagedInboxRows(client, fresh))];
-  }
   return [...counted, ...fresh.map((r, i) => ({ id: idOf[i], hash: r.body.hash, deliveries: r.deliveries }))];
 };
 
