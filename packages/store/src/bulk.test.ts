@@ -10,9 +10,9 @@ import {
 } from '@callpermit/core';
 import { describeWithPostgres, factsFor, T0, uniquePair } from '@callpermit/testing';
 import { expect, it } from 'vitest';
-import { copyInboxRows } from './bulk.js';
+import { bulkInboxRows } from './bulk.js';
 import { COMMIT_LOCK } from './factStore.js';
-import { SqlInbox } from './inbox.js';
+import { type InboxDelivery, type InboxRows, SqlInbox } from './inbox.js';
 import { encodeBody, migrate, openSqlClient, type SqlClient, SqlStore, type StoreOptions } from './index.js';
 import { bulkSuite } from './test/bulkSuite.js';
 
@@ -24,6 +24,70 @@ async function opened(options: StoreOptions) {
 }
 
 bulkSuite('PGlite', () => opened({ dataDir: 'memory://' }));
+
+/** Leaves `rows` probing first: it met a body the inbox held. */
+async function primeToProbe(rows: InboxRows, sql: SqlClient, tag: string): Promise<void> {
+  const held: InboxDelivery = {
+    body: `{"held":"${tag}"}`,
+    source: { file: `prime-${tag}.ndjson` },
+    outcome: 'ignored',
+  };
+  await new SqlInbox(sql).record([held]);
+  await sql.transaction((tx) => new SqlInbox(tx, rows).record([held]));
+}
+
+it('copies new bodies without probing, probes after a held one until a probe finds none, and counts alike', async () => {
+  const { sql } = await opened({ dataDir: 'memory://' });
+  try {
+    const rows = bulkInboxRows();
+    let probes = 0;
+    const counting = (client: SqlClient): SqlClient => ({
+      ...client,
+      query: (text, params) => {
+        if (/from inbox where inbox\.hash/.test(text)) probes++;
+        return client.query(text, params);
+      },
+      transaction: (fn) => client.transaction((tx) => fn(counting(tx))),
+    });
+    const line = (n: number): InboxDelivery => ({
+      body: `{"line":${n}}`,
+      source: { file: 'replay.ndjson', line: n },
+      outcome: 'applied',
+    });
+    const record = async (lines: number[]) => {
+      const before = probes;
+      const receipts = await counting(sql).transaction((tx) =>
+        new SqlInbox(tx, rows).record(lines.map(line)),
+      );
+      return { probed: probes > before, repeated: receipts.map((r) => r.repeated) };
+    };
+    // New lines: copied straight in.
+    expect(await record([1, 2])).toEqual({ probed: false, repeated: [false, false] });
+    expect(await record([3, 4])).toEqual({ probed: false, repeated: [false, false] });
+    // A line held already: the COPY fails, the batch is probed; so is the next one, which holds one too.
+    expect(await record([5, 2])).toEqual({ probed: true, repeated: [false, true] });
+    expect(await record([3, 6])).toEqual({ probed: true, repeated: [true, false] });
+    // A probe that found none held: the next batch is copied straight in again.
+    expect(await record([7, 8])).toEqual({ probed: true, repeated: [false, false] });
+    expect(await record([9, 9])).toEqual({ probed: false, repeated: [false, true] });
+    const stored = await sql.query<{ line: number; deliveries: number }>(
+      'select source_line as line, deliveries from inbox order by id',
+    );
+    expect(stored.map((r) => [r.line, r.deliveries])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 2],
+      [4, 1],
+      [5, 1],
+      [6, 1],
+      [7, 1],
+      [8, 1],
+      [9, 2],
+    ]);
+  } finally {
+    await sql.close();
+  }
+});
 
 describeWithPostgres('PostgreSQL', (newDatabase) => {
   bulkSuite('PostgreSQL', async () => opened({ databaseUrl: await newDatabase() }));
@@ -102,51 +166,56 @@ describeWithPostgres('PostgreSQL', (newDatabase) => {
     }
   });
 
-  it('a body another writer stores between the probe and the COPY is counted once, not lost or doubled', async () => {
-    const url = await newDatabase();
-    const { store, sql } = await opened({ databaseUrl: url });
-    const other = await opened({ databaseUrl: url });
-    try {
-      const tag = uniquePair().business;
-      const [raced, mine] = [`{"raced":"${tag}"}`, `{"mine":"${tag}"}`];
-      const source = { file: `race-${tag}.ndjson` };
-      let raceRun = false;
-      const receipts = await sql.transaction(async (tx) => {
-        // The other writer commits the same body just before this unit's COPY runs.
-        const racing = (client: SqlClient): SqlClient => ({
-          ...client,
-          copyFrom: async (target, data) => {
-            if (!raceRun) {
-              raceRun = true;
-              await other.store.inbox.record([
-                { body: raced, source: { file: 'webhook' }, outcome: 'ignored' },
-              ]);
-            }
-            return client.copyFrom(target, data);
-          },
-          transaction: (fn) => client.transaction((inner) => fn(racing(inner))),
+  // Both ways a bulk record stores new bodies: copied without a probe (a replay of new lines), and probed first
+  // (after a held body), where a body stored meanwhile sends the batch's new bodies through staging.
+  for (const probing of [false, true])
+    it(`a body another writer stores before the COPY is counted once, not lost or doubled (${probing ? 'probed first' : 'no probe'})`, async () => {
+      const url = await newDatabase();
+      const { store, sql } = await opened({ databaseUrl: url });
+      const other = await opened({ databaseUrl: url });
+      try {
+        const tag = uniquePair().business;
+        const [raced, mine] = [`{"raced":"${tag}"}`, `{"mine":"${tag}"}`];
+        const source = { file: `race-${tag}.ndjson` };
+        let raceRun = false;
+        const inboxRows = bulkInboxRows();
+        if (probing) await primeToProbe(inboxRows, sql, uniquePair().business);
+        const receipts = await sql.transaction(async (tx) => {
+          // The other writer commits the same body just before this unit's COPY runs.
+          const racing = (client: SqlClient): SqlClient => ({
+            ...client,
+            copyFrom: async (target, data) => {
+              if (!raceRun) {
+                raceRun = true;
+                await other.store.inbox.record([
+                  { body: raced, source: { file: 'webhook' }, outcome: 'ignored' },
+                ]);
+              }
+              return client.copyFrom(target, data);
+            },
+            transaction: (fn) => client.transaction((inner) => fn(racing(inner))),
+          });
+          return new SqlInbox(racing(tx), inboxRows).record([
+            { body: encodeBody(raced), source: { ...source, line: 1 }, outcome: 'ignored' },
+            { body: encodeBody(mine), source: { ...source, line: 2 }, outcome: 'ignored' },
+          ]);
         });
-        return new SqlInbox(racing(tx), copyInboxRows).record([
-          { body: encodeBody(raced), source: { ...source, line: 1 }, outcome: 'ignored' },
-          { body: encodeBody(mine), source: { ...source, line: 2 }, outcome: 'ignored' },
+        expect(receipts.map((r) => [r.deliveries, r.repeated])).toEqual([
+          [2, true],
+          [1, false],
         ]);
-      });
-      expect(receipts.map((r) => [r.deliveries, r.repeated])).toEqual([
-        [2, true],
-        [1, false],
-      ]);
-      const rows = await sql.query(
-        `select convert_from(body, 'UTF8') as body, source_file, deliveries from inbox
-         where convert_from(body, 'UTF8') like $1 order by id`,
-        [`%${tag}%`],
-      );
-      expect(rows).toEqual([
-        { body: raced, source_file: 'webhook', deliveries: 2 },
-        { body: mine, source_file: source.file, deliveries: 1 },
-      ]);
-    } finally {
-      await other.store.close();
-      await store.close();
-    }
-  });
+        const rows = await sql.query(
+          `select convert_from(body, 'UTF8') as body, source_file, deliveries from inbox
+           where convert_from(body, 'UTF8') like $1 order by id`,
+          [`%${tag}%`],
+        );
+        expect(rows).toEqual([
+          { body: raced, source_file: 'webhook', deliveries: 2 },
+          { body: mine, source_file: source.file, deliveries: 1 },
+        ]);
+      } finally {
+        await other.store.close();
+        await store.close();
+      }
+    });
 });

@@ -181,11 +181,14 @@ const INBOX_COPY = 'inbox (id, hash, body, source_file, source_line, outcome, re
 
 /**
  * Bodies by COPY straight into the inbox: the ones it holds already are found first (an index probe per
- * body, the check the unique index makes anyway) and only counted; the new ones get ids from the inbox's
- * sequence, in order, and are copied. Should another writer store one of them meanwhile, the COPY fails on the
- * unique hash: its savepoint rolls back and those bodies go through the staging table instead.
+ * body, the check the unique index makes anyway) and only counted; the new ones are copied (`copiedFresh`).
+ * Should another writer store one of them meanwhile, the COPY fails on the unique hash: its savepoint rolls
+ * back and those bodies go through the staging table instead. `held` is how many the inbox held.
  */
-const probedInboxRows: InboxRows = async (client, rows) => {
+async function probedInboxRows(
+  client: SqlClient,
+  rows: readonly InboxRow[],
+): Promise<{ stored: StoredBody[]; held: number }> {
   const held = new Map(
     (
       await client.query<{ id: unknown; hash: string }>(HELD_BODIES, [
@@ -202,7 +205,16 @@ const probedInboxRows: InboxRows = async (client, rows) => {
           numberArrayParam(again.map((r) => held.get(r.body.hash) as number)),
           numberArrayParam(again.map((r) => r.deliveries)),
         ]);
-  if (fresh.length === 0) return counted;
+  if (fresh.length === 0) return { stored: counted, held: held.size };
+  const copied = (await copiedFresh(client, fresh)) ?? (await stagedInboxRows(client, fresh));
+  return { stored: [...counted, ...copied], held: held.size };
+}
+
+/**
+ * Bodies taken as new, copied straight into the inbox with ids from its sequence, in order; undefined, with
+ * none of them stored, when the inbox holds one of them (the COPY's savepoint rolled back).
+ */
+async function copiedFresh(client: SqlClient, fresh: readonly InboxRow[]): Promise<StoredBody[] | undefined> {
   // One row back, not one per body: the ids as one text.
   const [{ ids } = { ids: '' }] = await client.query<{ ids: string }>(
     "select string_agg(nextval('inbox_id_seq')::text, ',') as ids from generate_series(1, $1)",
@@ -223,10 +235,29 @@ const probedInboxRows: InboxRows = async (client, rows) => {
       .text(item.reason ?? null)
       .int4(deliveries);
   }
-  if (!(await copiedUnlessHeld(client, INBOX_COPY, out.chunks(), 'inbox_hash_key')))
-    return [...counted, ...(await stagedInboxRows(client, fresh))];
-  return [...counted, ...fresh.map((r, i) => ({ id: idOf[i], hash: r.body.hash, deliveries: r.deliveries }))];
-};
+  if (!(await copiedUnlessHeld(client, INBOX_COPY, out.chunks(), 'inbox_hash_key'))) return undefined;
+  return fresh.map((r, i) => ({ id: idOf[i], hash: r.body.hash, deliveries: r.deliveries }));
+}
+
+/**
+ * The inbox rows of one store's bulk units of work. A replay of lines the inbox has never seen holds none of
+ * its bodies: they are copied straight in, without the probe (a probe per body costs about as much as the
+ * COPY's own unique check). Once a COPY meets a held body (a file replayed again, or resumed after a kill), its
+ * savepoint rolls back and the bodies are probed first (`probedInboxRows`), as they are for the following
+ * records until a probe finds none held again: a replay of known lines pays one failed COPY, not one a batch.
+ */
+export function bulkInboxRows(): InboxRows {
+  let probeFirst = false;
+  return async (client, rows) => {
+    if (!probeFirst) {
+      const copied = await copiedFresh(client, rows);
+      if (copied !== undefined) return copied;
+    }
+    const { stored, held } = await probedInboxRows(client, rows);
+    probeFirst = held > 0;
+    return stored;
+  };
+}
 
 /** Text fields that repeat row after row (a file name, an outcome), laid out once. */
 class FieldCache {
@@ -241,5 +272,3 @@ class FieldCache {
     return field;
   }
 }
-
-export const copyInboxRows: InboxRows = probedInboxRows;

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { FactStore } from '@callpermit/core';
-import { copyCommitRows, copyInboxRows } from './bulk.js';
+import { bulkInboxRows, copyCommitRows } from './bulk.js';
 import { abortedToBreakAConflict, jsonParam } from './codec.js';
 import { COMMIT_LOCK, SqlFactStore } from './factStore.js';
-import { type Inbox, SqlInbox } from './inbox.js';
+import { type Inbox, type InboxRows, SqlInbox } from './inbox.js';
 import { migrate } from './migrations.js';
 import { openPostgres, type PostgresTimeouts, redactUrl } from './pgClient.js';
 import { openPglite } from './pgliteClient.js';
@@ -117,6 +117,8 @@ export class SqlStore extends SqlFactStore {
   readonly inbox: Inbox;
   /** The change feed's webhook subscriptions and their cursors. */
   readonly subscriptions: SubscriptionStore;
+  /** How this store's bulk units of work record bodies: it learns from one unit to the next (bulk.ts). */
+  private readonly bulkInbox: InboxRows = bulkInboxRows();
 
   constructor(
     client: SqlClient,
@@ -161,7 +163,7 @@ export class SqlStore extends SqlFactStore {
    */
   bulkIngest<T>(fn: (facts: FactStore, inbox: Inbox, settings: Settings) => Promise<T>): Promise<T> {
     return this.unitOfWork((tx) =>
-      fn(new SqlFactStore(tx, copyCommitRows), new SqlInbox(tx, copyInboxRows), settingsIn(tx)),
+      fn(new SqlFactStore(tx, copyCommitRows), new SqlInbox(tx, this.bulkInbox), settingsIn(tx)),
     );
   }
 
