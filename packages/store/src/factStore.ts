@@ -42,12 +42,17 @@ export const COMMIT_LOCK = 7_212_660_302;
 // upserted, a cleared one deleted. A head that did not move fails its commit, which rolls all of it back.
 // Each stream is found by its own index probe (a LATERAL subquery with a LIMIT, an `= any` of an array), so
 // the cost follows the heads moved, never the number of rows in `due`.
-const DUE_FOLLOWS_HEADS = `due_set as (
+const DUE_FOLLOWS_HEADS = `due_moved as (
+  update due d set next_change_at = i.next_change_at
+  from input i
+  where d.stream = any(array(select i.stream from input i where i.next_change_at is not null))
+    and d.stream = i.stream and d.next_change_at <> i.next_change_at
+),
+due_added as (
   insert into due (stream, next_change_at)
   select i.stream, i.next_change_at from input i
-  left join lateral (select d.next_change_at from due d where d.stream = i.stream limit 1) d on true
-  where i.next_change_at is not null and d.next_change_at is distinct from i.next_change_at
-  on conflict (stream) do update set next_change_at = excluded.next_change_at
+  left join lateral (select true as held from due d where d.stream = i.stream limit 1) d on true
+  where i.next_change_at is not null and d.held is null
 ),
 due_cleared as (
   delete from due

@@ -307,7 +307,7 @@ export function bulkSuite(name: string, open: () => Promise<{ store: SqlStore; s
             }),
           ).rejects.toThrow(new RegExp(message));
           const rows = await rowsOf(sql, [pair.business], file);
-          expect(rows).toEqual({ facts: [], heads: [], checkpoints: [], inbox: [], changes: [] });
+          expect(rows).toEqual({ facts: [], heads: [], due: [], checkpoints: [], inbox: [], changes: [] });
         }
         // The same batch then goes in whole.
         await store.bulkIngest(async (txFacts, inbox) => {
