@@ -38,9 +38,10 @@ import type { SqlClient } from './sqlClient.js';
 export const COMMIT_LOCK = 7_212_660_302;
 
 // The due table follows the heads' `next_change_at` in the statements that move them (CTEs of that statement,
-// so no second pass over the rows): a head whose instant is unchanged writes nothing, a changed one is
-// upserted, a cleared one deleted. A head that did not move fails its commit, which rolls all of it back.
-// Each stream is found by its own index probe (a LATERAL subquery with a LIMIT, an `= any` of an array), so
+// so no second pass over the rows): a head whose instant is unchanged writes nothing, a changed one updates
+// its row, one that had none inserts it, a cleared one deletes it (an INSERT … ON CONFLICT DO UPDATE did the
+// first two in one, at a third more per row). A head that did not move fails its commit, which rolls all of it
+// back. Each stream is found by an index probe (an `= any` of an array, a LATERAL subquery with a LIMIT), so
 // the cost follows the heads moved, never the number of rows in `due`.
 const DUE_FOLLOWS_HEADS = `due_moved as (
   update due d set next_change_at = i.next_change_at
