@@ -37,6 +37,29 @@ import type { SqlClient } from './sqlClient.js';
  */
 export const COMMIT_LOCK = 7_212_660_302;
 
+// The due table follows the heads' `next_change_at` in the statements that move them (CTEs of that statement,
+// so no second pass over the rows): a head whose instant is unchanged writes nothing, a changed one updates
+// its row, one that had none inserts it, a cleared one deletes it (an INSERT … ON CONFLICT DO UPDATE did the
+// first two in one, at a third more per row). A head that did not move fails its commit, which rolls all of it
+// back. Each stream is found by an index probe (an `= any` of an array, a LATERAL subquery with a LIMIT), so
+// the cost follows the heads moved, never the number of rows in `due`.
+const DUE_FOLLOWS_HEADS = `due_moved as (
+  update due d set next_change_at = i.next_change_at
+  from input i
+  where d.stream = any(array(select i.stream from input i where i.next_change_at is not null))
+    and d.stream = i.stream and d.next_change_at <> i.next_change_at
+),
+due_added as (
+  insert into due (stream, next_change_at)
+  select i.stream, i.next_change_at from input i
+  left join lateral (select true as held from due d where d.stream = i.stream limit 1) d on true
+  where i.next_change_at is not null and d.held is null
+),
+due_cleared as (
+  delete from due
+  where stream = any(array(select i.stream from input i where i.next_change_at is null))
+)`;
+
 // Heads move only from the version the decision was made on: an UPDATE for existing streams, an INSERT for
 // new ones (its revision is the column's default). A stream missing from the result had another writer first.
 // `input` is the relation of planned heads: a JSON parameter unpacked, or a bulk-loaded table (bulk.ts).
@@ -66,7 +89,8 @@ created as (
   where i.expected = 0 and not exists (select 1 from heads h where h.stream = i.stream)
   on conflict (stream) do nothing
   returning stream, revision, stale_from
-)
+),
+${DUE_FOLLOWS_HEADS}
 select * from moved union all select * from created`;
 }
 
@@ -116,7 +140,8 @@ export const CHECKPOINT_COLUMNS = 'stream text, at double precision, rank smalli
 const INSERT_CHECKPOINTS = insertCheckpoints(`json_to_recordset($1::json) as c(${CHECKPOINT_COLUMNS})`);
 
 // A business fact from an instant on makes every pair state of the business that folded past it stale, and
-// its checkpoints from there on useless. Pair streams re-folded in the same commit saw the fact already.
+// its checkpoints from there on useless. Pair streams re-folded in the same commit saw the fact already. A head
+// the feed follows becomes due at the stale instant, if it was not due earlier: its row in `due` is lowered too.
 const INVALIDATE = `
 with inv as (
   select i.business, min(i."from") as "from"
@@ -131,7 +156,13 @@ stale as (
   from inv
   where h.business = inv.business and h.state is not null and h.last_at >= inv."from"
     and not (h.stream = any($2::text[]))
-  returning h.stream, h.stale_from
+  returning h.stream, h.stale_from, h.next_change_at
+),
+due_lowered as (
+  insert into due (stream, next_change_at)
+  select s.stream, s.next_change_at from stale s where s.next_change_at is not null
+  on conflict (stream) do update set next_change_at = excluded.next_change_at
+  where due.next_change_at <> excluded.next_change_at
 )
 delete from checkpoints c using stale s where c.stream = s.stream and c.at >= s.stale_from`;
 
@@ -366,7 +397,7 @@ export class SqlFactStore implements FactStore {
 
   async dueStreams(now: Instant, limit: number): Promise<string[]> {
     const rows = await this.client.query<{ stream: string }>(
-      'select stream from heads where next_change_at <= $1 order by next_change_at, stream limit $2',
+      'select stream from due where next_change_at <= $1 order by next_change_at, stream limit $2',
       [now, limit],
     );
     return rows.map((r) => r.stream);

@@ -154,6 +154,20 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 7,
+    name: 'change feed: when each pair next changes with no fact, in a table of its own',
+    statements: [
+      // The materialiser's index moves out of heads: an index on a column that most head moves change kept
+      // those updates from being heap-only (HOT), so every head move wrote an entry into each of heads' indexes.
+      // `heads.next_change_at` stays, unindexed, for the engine to read with the head; `due` holds the same
+      // instant for every head that has one (none: no row), written in the statement that moves the head.
+      'create table due (stream text primary key, next_change_at double precision not null)',
+      'insert into due (stream, next_change_at) select stream, next_change_at from heads where next_change_at is not null',
+      'create index due_next_change_at on due (next_change_at, stream)',
+      'drop index heads_next_change_at',
+    ],
+  },
 ];
 
 /** Serialises concurrent `openStore` calls on one PostgreSQL database while they migrate. */

@@ -193,6 +193,9 @@ export function changeFeedContract(store: () => FactStore): void {
       const heads = await s.heads([pairStreamId(followed), pairStreamId(other)]);
       expect(heads.get(pairStreamId(followed))).toMatchObject({ staleFrom: T0 - 10, nextChangeAt: T0 - 10 });
       expect(heads.get(pairStreamId(other))).toMatchObject({ staleFrom: T0 - 10, nextChangeAt: null });
+      const due = await s.dueStreams(T0 - 10, 100_000);
+      expect(due).toContain(pairStreamId(followed));
+      expect(due).not.toContain(pairStreamId(other));
     });
 
     describe('through the Engine', () => {

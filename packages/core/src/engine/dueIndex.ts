@@ -1,5 +1,5 @@
-// The memory store's index of when each stream's next time-driven change is due (the SQL stores keep a
-// partial index on heads.next_change_at): a binary min-heap of (instant, stream), where an entry an update
+// The memory store's index of when each stream's next time-driven change is due (the SQL stores keep the
+// table `due`, indexed by instant): a binary min-heap of (instant, stream), where an entry an update
 // has replaced is skipped when it surfaces. Finding what is due costs O(due · log n), never a scan.
 import type { Instant } from '../domain/time.js';
 

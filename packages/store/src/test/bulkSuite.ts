@@ -50,6 +50,11 @@ async function rowsOf(client: SqlClient, businesses: readonly string[], file: st
        where business = any($1::text[]) order by stream`,
       [businesses],
     ),
+    due: await client.query(
+      `select d.stream, d.next_change_at from due d join heads h on h.stream = d.stream
+       where h.business = any($1::text[]) order by d.stream`,
+      [businesses],
+    ),
     changes: await client.query(
       `select id, stream, business, at, kind, data::text as data from changes
        where business = any($1::text[]) order by seq`,
@@ -89,6 +94,7 @@ export function bulkSuite(name: string, open: () => Promise<{ store: SqlStore; s
     it('stores exactly what ordinary units of work store, for any histories, arrival orders and batches', async () => {
       const ordinary = await open();
       const bulk = await open();
+      let dueSeen = 0;
       try {
         await fc.assert(
           fc.asyncProperty(
@@ -132,12 +138,21 @@ export function bulkSuite(name: string, open: () => Promise<{ store: SqlStore; s
                 await rowsOf(bulk.sql, [business], file),
               ];
               expect(b).toEqual(a);
+              // The due table holds each head's next change, whichever statement moved the head last.
+              const dueOf = (heads: Record<string, unknown>[]) =>
+                heads
+                  .filter((h) => h.next_change_at !== null)
+                  .map((h) => ({ stream: h.stream, next_change_at: h.next_change_at }));
+              expect(b.due).toEqual(dueOf(b.heads));
+              dueSeen += b.due.length;
               expect(b.facts).toHaveLength(facts.length);
               expect(b.changes.length).toBeGreaterThan(0);
             },
           ),
           { numRuns: 12, seed: 1214 },
         );
+        // Some histories leave nothing due; the twelve together must hold due heads, or the check above is idle.
+        expect(dueSeen).toBeGreaterThan(0);
       } finally {
         await ordinary.store.close();
         await bulk.store.close();
@@ -292,7 +307,7 @@ export function bulkSuite(name: string, open: () => Promise<{ store: SqlStore; s
             }),
           ).rejects.toThrow(new RegExp(message));
           const rows = await rowsOf(sql, [pair.business], file);
-          expect(rows).toEqual({ facts: [], heads: [], checkpoints: [], inbox: [], changes: [] });
+          expect(rows).toEqual({ facts: [], heads: [], due: [], checkpoints: [], inbox: [], changes: [] });
         }
         // The same batch then goes in whole.
         await store.bulkIngest(async (txFacts, inbox) => {
