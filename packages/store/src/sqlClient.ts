@@ -86,7 +86,12 @@ export function transactionScope(
           releases.savepoint = savepoint;
           return result;
         } catch (error) {
-          await runner.query(`rollback to savepoint ${savepoint}`);
+          // A savepoint that was never made (the transaction had failed before it) has nothing to roll back to.
+          const made = await opened.then(
+            () => true,
+            () => false,
+          );
+          if (made) await runner.query(`rollback to savepoint ${savepoint}`);
           throw error;
         }
       });
