@@ -103,8 +103,6 @@ function poolSettings(databaseUrl: string, timeouts: PostgresTimeouts): pg.PoolC
     connectionString: databaseUrl,
     connectionTimeoutMillis: timeouts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     keepAlive: true,
-    // Statements are sent without waiting for the previous one's answer (a transaction's, in `openPostgres`).
-    pipeline: true,
     ...(query > 0 ? { query_timeout: query } : {}),
   };
 }
@@ -210,6 +208,8 @@ async function checkOut(pool: pg.Pool): Promise<CheckedOut> {
 export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeouts = {}): Promise<SqlClient> {
   const pool = new pg.Pool({
     ...poolSettings(databaseUrl, timeouts),
+    // A transaction's statements are sent without waiting for the answer to the one before (`transaction`).
+    pipeline: true,
     types: pgTypesWith((oid, format) => pg.types.getTypeParser(oid, format as 'text')),
   });
   // An idle connection dropped by the server would otherwise be an unhandled 'error' event that ends the
