@@ -301,11 +301,32 @@ export class SqlFactStore implements FactStore {
     const plan = planCommit(commits);
     // The rows are encoded before the commit lock is taken: other writers wait only for the statements.
     const rows = this.rows.prepare(plan);
+    /** Everything after the heads' move, in order: each waits for the one before unless `independent`. */
+    const sendRows = async (tx: SqlClient): Promise<void> => {
+      const writes: (() => Promise<unknown>)[] = [];
+      if (plan.facts.length > 0) writes.push(() => rows.insertFacts(tx));
+      if (plan.changes.length > 0) writes.push(() => rows.insertChanges(tx));
+      if (plan.drops.length > 0) writes.push(() => tx.query(DROP_CHECKPOINTS, [jsonParam(plan.drops)]));
+      if (plan.checkpoints.length > 0) writes.push(() => rows.insertCheckpoints(tx));
+      if (invalidations.length > 0)
+        writes.push(() => tx.query(INVALIDATE, [jsonParam(invalidations), textArrayParam(plan.refolded)]));
+      if (rows.independent === true) await Promise.all(writes.map((write) => write()));
+      else for (const write of writes) await write();
+    };
     try {
       await this.client.transaction(async (tx) => {
-        await tx.query('select pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
-        if (plan.heads.length > 0) {
-          const moved = await rows.moveHeads(tx);
+        // Sent with the heads' move (one round trip on a pipelined driver); a failure fails the move too.
+        const locked = tx.query('select pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
+        locked.catch(() => {});
+        const moving = plan.heads.length > 0 ? rows.moveHeads(tx) : undefined;
+        moving?.catch(() => {});
+        // Rows that can go out without waiting for the move go out with it: should the move find another
+        // writer first, the savepoint's rollback undoes them.
+        const sentEarly = rows.independent === true ? sendRows(tx) : undefined;
+        sentEarly?.catch(() => {});
+        await locked;
+        if (moving !== undefined) {
+          const moved = await moving;
           if (moved.length !== plan.heads.length) throw await conflictOf(tx, commits, moved);
           const planned = new Map(plan.heads.map((h) => [h.stream, h]));
           const states = new Map(commits.map((c) => [c.stream, c.state]));
@@ -322,13 +343,7 @@ export class SqlFactStore implements FactStore {
             });
           }
         }
-        if (plan.facts.length > 0) await rows.insertFacts(tx);
-        if (plan.changes.length > 0) await rows.insertChanges(tx);
-        if (plan.drops.length > 0) await tx.query(DROP_CHECKPOINTS, [jsonParam(plan.drops)]);
-        if (plan.checkpoints.length > 0) await rows.insertCheckpoints(tx);
-        if (invalidations.length > 0) {
-          await tx.query(INVALIDATE, [jsonParam(invalidations), textArrayParam(plan.refolded)]);
-        }
+        await (sentEarly ?? sendRows(tx));
       });
     } catch (error) {
       const translated = await this.translate(error, commits);
@@ -467,6 +482,11 @@ export interface MovedHead {
 
 /** A commit's rows, encoded for their statements (`CommitRows.prepare`) and sent by them. */
 export interface PreparedRows {
+  /**
+   * Each method is one statement, which may be sent before the heads' move has been answered (and the others
+   * beside it): on a pipelined driver the commit is then one round trip.
+   */
+  readonly independent?: boolean;
   moveHeads(tx: SqlClient): Promise<MovedHead[]>;
   insertFacts(tx: SqlClient): Promise<void>;
   insertCheckpoints(tx: SqlClient): Promise<void>;
@@ -495,6 +515,7 @@ const jsonRows: CommitRows = {
     const checkpoints = jsonParam(plan.checkpoints);
     const changes = jsonParam(plan.changes);
     return {
+      independent: true,
       moveHeads: (tx) => tx.query<MovedHead & Record<string, unknown>>(MOVE_HEADS, [heads, streams]),
       insertFacts: async (tx) => {
         await tx.query(INSERT_FACTS, [facts]);

@@ -7,11 +7,61 @@ import { pgTypesWith } from './codec.js';
 import { type SqlClient, transactionScope } from './sqlClient.js';
 import { classified } from './unavailable.js';
 
-/** COPY … FROM STDIN on one connection, through pg-copy-streams: the chunks are streamed as they are. */
+/**
+ * COPY … FROM STDIN on one connection, through pg-copy-streams: the chunks are streamed as they are. `pg` refuses
+ * a custom query such as COPY in pipeline mode, so the connection leaves it for the load; the caller has let
+ * every statement sent before it be answered.
+ */
 async function copyOn(client: pg.PoolClient, target: string, data: readonly Uint8Array[]): Promise<number> {
-  const stream = client.query(copyStream(`copy ${target} from stdin (format binary)`));
-  await pipeline(Readable.from(data, { objectMode: false }), stream);
-  return stream.rowCount;
+  const modes = client as unknown as { pipeline: boolean };
+  const pipelined = modes.pipeline;
+  modes.pipeline = false;
+  try {
+    const stream = client.query(copyStream(`copy ${target} from stdin (format binary)`));
+    await pipeline(Readable.from(data, { objectMode: false }), stream);
+    return stream.rowCount;
+  } finally {
+    modes.pipeline = pipelined;
+  }
+}
+
+/**
+ * Sends a statement on `client` as soon as it is given (the connection is in pipeline mode): statements given
+ * in one turn of the event loop leave in one write, and the server answers them in the order sent. `settled`
+ * is then every statement sent so far, answered.
+ */
+function pipelinedStatements(client: pg.PoolClient): {
+  query(sql: string, params?: readonly unknown[]): Promise<pg.QueryResult>;
+  settled(): Promise<void>;
+} {
+  let last: Promise<unknown> = Promise.resolve();
+  let corked = false;
+  const socket = (client as unknown as { connection: { stream: NodeJS.WritableStream & Partial<Cork> } })
+    .connection.stream;
+  return {
+    query(sql, params) {
+      // One write for the statements of this turn, not one each: each write wakes the server.
+      if (!corked && socket.cork && socket.uncork) {
+        corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          corked = false;
+          socket.uncork?.();
+        });
+      }
+      const result = client.query(sql, params as unknown[] | undefined);
+      last = result.catch(() => {});
+      return result;
+    },
+    settled: async () => {
+      await last;
+    },
+  };
+}
+
+interface Cork {
+  cork(): void;
+  uncork(): void;
 }
 
 /** A URL safe to print: the password replaced. */
@@ -158,6 +208,8 @@ async function checkOut(pool: pg.Pool): Promise<CheckedOut> {
 export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeouts = {}): Promise<SqlClient> {
   const pool = new pg.Pool({
     ...poolSettings(databaseUrl, timeouts),
+    // A transaction's statements are sent without waiting for the answer to the one before (`transaction`).
+    pipeline: true,
     types: pgTypesWith((oid, format) => pg.types.getTypeParser(oid, format as 'text')),
   });
   // An idle connection dropped by the server would otherwise be an unhandled 'error' event that ends the
@@ -200,22 +252,28 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
     async transaction(fn) {
       const connection = await checkOut(pool);
       const client = connection.client;
+      const statements = pipelinedStatements(client);
       let broken: Error | undefined;
       try {
-        await client.query('begin');
+        // Sent with the unit's first statements, not a round trip of its own; awaited before the commit. (A
+        // BEGIN that fails leaves a connection that fails what follows it too.)
+        const begun = statements.query('begin');
+        begun.catch(() => {});
         const result = await fn(
           transactionScope(
             'postgres',
             {
+              pipelined: true,
               query: async (sql, params) => {
                 try {
-                  return (await client.query(sql, params as unknown[] | undefined)).rows;
+                  return (await statements.query(sql, params)).rows;
                 } catch (error) {
                   throw classified(error);
                 }
               },
               copyFrom: async (target, data) => {
                 try {
+                  await statements.settled();
                   return await copyOn(client, target, data);
                 } catch (error) {
                   throw classified(error);
@@ -226,7 +284,13 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
             locks.exclusive,
           ),
         );
-        await client.query('commit');
+        await begun;
+        await statements.settled();
+        // A COMMIT of a transaction a failed statement aborted rolls it back without an error: a unit whose
+        // callback did not pass the failure on must not look committed.
+        const done = await client.query('commit');
+        if (done.command !== 'COMMIT')
+          throw new Error('the transaction was rolled back: a statement in it failed');
         return result;
       } catch (error) {
         try {

@@ -43,7 +43,9 @@ describeWithPostgres('PostgreSQL', (newDatabase) => {
         return inbox.record([delivery(second)]);
       });
     const [a, b] = await Promise.all([unit('a', 'b'), unit('b', 'a')]);
-    expect(attempts).toBe(3);
+    // At least one unit ran again. More is possible: the unit run again may store its first body before the
+    // survivor, woken by the abort, stores its second, and the two deadlock once more (seen under load).
+    expect(attempts).toBeGreaterThanOrEqual(3);
     expect(a[0]?.repeated || b[0]?.repeated).toBe(true);
     const ours: { body: string; deliveries: number }[] = [];
     for await (const e of store.inbox.iterate({ containing: [tag] }))

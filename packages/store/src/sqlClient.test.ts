@@ -3,6 +3,7 @@
 // nor rolled back in its place.
 import { describeWithPostgres } from '@callpermit/testing';
 import { describe, expect, it } from 'vitest';
+import { BinaryCopyWriter } from './copyBinary.js';
 import { openSqlClient, type SqlClient, type StoreOptions } from './index.js';
 
 /** Runs `fn` with a client that has an empty table `table (n int)`, and closes the client. */
@@ -78,11 +79,57 @@ function savepointRelease(open: () => Promise<SqlClient>) {
   });
 }
 
+function sentTogether(open: () => Promise<SqlClient>) {
+  it('statements sent without waiting keep their order; a failure is reported by each that follows it, and undoes the unit', async () => {
+    await withTable(open, 'sent_together', async (sql) => {
+      await sql.transaction(async (tx) => {
+        const first = tx.query('insert into sent_together values (1) returning n');
+        const second = tx.query('select count(*)::int as c from sent_together');
+        // A bulk load sent right behind statements still waiting for their answers.
+        const loaded = tx.copyFrom('sent_together (n)', [binaryRows([2, 3])]);
+        const third = tx.query('select array_agg(n order by n) as ns from sent_together');
+        expect(await first).toEqual([{ n: 1 }]);
+        expect(await second).toEqual([{ c: 1 }]);
+        expect(await loaded).toBe(2);
+        expect(await third).toEqual([{ ns: [1, 2, 3] }]);
+      });
+      let outcomes: string[] = [];
+      const failed = await sql
+        .transaction(async (tx) => {
+          const kept = tx.query('insert into sent_together values (4)');
+          const bad = tx.query('select 1 / (n - n) from sent_together');
+          const after = tx.query('insert into sent_together values (5)');
+          const settled = await Promise.allSettled([kept, bad, after]);
+          outcomes = settled.map((o) => (o.status === 'fulfilled' ? 'ok' : (o.reason as Error).message));
+          // The failure is not passed on: the unit must not commit as if all went well.
+        })
+        .then(
+          () => 'committed',
+          (error: Error) => error.message,
+        );
+      expect(outcomes).toEqual(['ok', 'division by zero', 'division by zero']);
+      expect(failed).toMatch(/division by zero|rolled back/);
+      const rows = await sql.query<{ n: number }>('select n from sent_together order by n');
+      expect(rows.map((r) => r.n)).toEqual([1, 2, 3]);
+    });
+  });
+}
+
+/** Rows of one int4 column in binary COPY format. */
+function binaryRows(values: readonly number[]): Uint8Array {
+  const w = new BinaryCopyWriter();
+  for (const v of values) w.row(1).int4(v);
+  return Buffer.concat(w.chunks());
+}
+
 describe('PGlite', () => savepointRelease(() => openSqlClient({ dataDir: 'memory://' } as StoreOptions)));
 
 describe('PGlite', () => savepointOrder(() => openSqlClient({ dataDir: 'memory://' } as StoreOptions)));
 
+describe('PGlite', () => sentTogether(() => openSqlClient({ dataDir: 'memory://' } as StoreOptions)));
+
 describeWithPostgres('PostgreSQL', (newDatabase) => {
   savepointOrder(async () => openSqlClient({ databaseUrl: await newDatabase() }));
   savepointRelease(async () => openSqlClient({ databaseUrl: await newDatabase() }));
+  sentTogether(async () => openSqlClient({ databaseUrl: await newDatabase() }));
 });

@@ -34,12 +34,19 @@ type RunCopy = (target: string, data: readonly Uint8Array[]) => Promise<number>;
 export interface Runner {
   readonly query: RunQuery;
   readonly copyFrom: RunCopy;
+  /**
+   * The driver sends a statement as soon as it is given and answers in the order sent (PostgreSQL's pipeline
+   * mode): statements given without waiting for one another share a round trip.
+   */
+  readonly pipelined?: boolean;
 }
 
 /**
  * The client handed to a transaction's callback: queries run on the transaction, nesting uses savepoints.
  * Queries sent without waiting for the previous one (a replay's inbox lines while the engine folds) run one
- * after the other in the order sent: neither driver queues them on a transaction's connection for us.
+ * after the other in the order sent. A pipelined runner (PostgreSQL) is given each as soon as those before it
+ * were given, so statements sent together share one round trip; otherwise (PGlite) each waits for the one
+ * before it to finish.
  * A savepoint runs as one step of that order, from `savepoint` to its release or rollback: savepoints nest as
  * a stack, so a statement sent meanwhile from outside it would be undone by its rollback (or, were it a
  * savepoint of its own, make the rollback undo the wrong statements). A savepoint that ends well is released
@@ -53,26 +60,38 @@ export function transactionScope(
   releases: PendingRelease = {},
 ): SqlClient {
   if (depth === 0) runner = firstFailure(releasingFirst(runner, releases));
-  const step = inOrder();
-  const run: RunQuery = (sql, params) => step(() => runner.query(sql, params));
+  const order = inOrder();
+  // A statement waits for those before it to be sent (pipelined) or answered; a load, or a savepoint from its
+  // start to its end, is one step that what follows waits for.
+  const statement = runner.pipelined ? order.sent : order.step;
+  const run: RunQuery = (sql, params) => statement(() => runner.query(sql, params));
   return {
     driver,
     query: <R extends Row>(sql: string, params?: readonly unknown[]) => run(sql, params) as Promise<R[]>,
-    copyFrom: (target, data) => step(() => runner.copyFrom(target, data)),
+    copyFrom: (target, data) => order.step(() => runner.copyFrom(target, data)),
     exclusive,
     transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
-      return step(async () => {
+      return order.step(async () => {
         const savepoint = `callpermit_${depth + 1}`;
-        await runner.query(`savepoint ${savepoint}`);
+        // Pipelined, the savepoint goes out with the nested unit's first statements; a failure of it fails them.
+        const opened = runner.query(`savepoint ${savepoint}`);
+        if (runner.pipelined) opened.catch(() => {});
+        else await opened;
         try {
           const result = await fn(transactionScope(driver, runner, depth + 1, exclusive, releases));
+          await opened;
           // Released with the next statement, or never: the transaction's COMMIT (which the driver sends on
           // its own connection) commits an unreleased savepoint too. A commit is usually the last step of a
           // unit of work: this spares it a round trip before the COMMIT.
           releases.savepoint = savepoint;
           return result;
         } catch (error) {
-          await runner.query(`rollback to savepoint ${savepoint}`);
+          // A savepoint that was never made (the transaction had failed before it) has nothing to roll back to.
+          const made = await opened.then(
+            () => true,
+            () => false,
+          );
+          if (made) await runner.query(`rollback to savepoint ${savepoint}`);
           throw error;
         }
       });
@@ -97,19 +116,27 @@ interface PendingRelease {
  * covers the savepoints inside it too): so the savepoint is released only when the transaction goes on.
  */
 function releasingFirst(runner: Runner, releases: PendingRelease): Runner {
-  const flush = async () => {
+  const pending = (): Promise<unknown> | undefined => {
     const savepoint = releases.savepoint;
-    if (savepoint === undefined) return;
+    if (savepoint === undefined) return undefined;
     releases.savepoint = undefined;
-    await runner.query(`release savepoint ${savepoint}`);
+    return runner.query(`release savepoint ${savepoint}`);
   };
   return {
+    pipelined: runner.pipelined === true,
     query: async (sql, params) => {
-      await flush();
-      return runner.query(sql, params);
+      const release = pending();
+      if (release === undefined) return runner.query(sql, params);
+      if (!runner.pipelined) {
+        await release;
+        return runner.query(sql, params);
+      }
+      // Both go out at once; the release is answered first, so its failure is the one reported.
+      const [, rows] = await Promise.all([release, runner.query(sql, params)]);
+      return rows;
     },
     copyFrom: async (target, data) => {
-      await flush();
+      await pending();
       return runner.copyFrom(target, data);
     },
   };
@@ -139,17 +166,37 @@ function firstFailure(runner: Runner): Runner {
     }
   };
   return {
+    pipelined: runner.pipelined === true,
     query: (sql, params) => track(() => runner.query(sql, params), sql),
     copyFrom: (target, data) => track(() => runner.copyFrom(target, data)),
   };
 }
 
-/** Runs each step given only once the previous one has finished. */
-function inOrder(): <T>(next: () => Promise<T>) => Promise<T> {
+interface Order {
+  /** Starts `next` once everything given before has finished; what is given after waits for it to finish. */
+  step<T>(next: () => Promise<T>): Promise<T>;
+  /**
+   * Starts `next` once everything given before has been started (a step: finished); what is given after waits
+   * only for it to start. For statements to a pipelined driver, which answers them in the order sent.
+   */
+  sent<T>(next: () => Promise<T>): Promise<T>;
+}
+
+/** Starts the work given to it in the order given (`Order`). */
+function inOrder(): Order {
   let previous: Promise<unknown> = Promise.resolve();
-  return (next) => {
-    const result = previous.then(next);
-    previous = result.catch(() => {});
-    return result;
+  return {
+    step(next) {
+      const result = previous.then(next);
+      previous = result.catch(() => {});
+      return result;
+    },
+    sent(next) {
+      const before = previous;
+      const result = before.then(next);
+      // Settles in the same turn as `next` is started: then-callbacks of one promise run in the order added.
+      previous = before.then(() => {});
+      return result;
+    },
   };
 }

@@ -88,9 +88,16 @@ interface Sorted extends IngestReads {
   readonly duplicates: number;
 }
 
-async function sortOut(ctx: EngineContext, facts: readonly Fact[]): Promise<Sorted> {
-  const unique = new Map<string, Fact>();
+/** The facts of one ingest that can be stored, each key once, and the rest: refused, or a key seen before. */
+interface Checked {
+  readonly unique: ReadonlyMap<string, Fact>;
   /** Facts whose key came earlier in this call: duplicates or conflicts, once the log's facts are known. */
+  readonly again: readonly Fact[];
+  readonly rejected: readonly RejectedFact[];
+}
+
+function check(facts: readonly Fact[]): Checked {
+  const unique = new Map<string, Fact>();
   const again: Fact[] = [];
   const rejected: RejectedFact[] = [];
   for (const f of facts) {
@@ -99,6 +106,10 @@ async function sortOut(ctx: EngineContext, facts: readonly Fact[]): Promise<Sort
     else if (unique.has(f.key)) again.push(f);
     else unique.set(f.key, f);
   }
+  return { unique, again, rejected };
+}
+
+async function sortOut(ctx: EngineContext, { unique, again, rejected }: Checked): Promise<Sorted> {
   const stored = await ctx.store.factsByKey([...unique.keys()]);
   const fresh: Fact[] = [];
   const conflicts: FactConflict[] = [];
@@ -128,12 +139,28 @@ function byStream(facts: readonly Fact[]): Map<string, Fact[]> {
   return out;
 }
 
+/** The streams the facts go to, and the business stream of each of their businesses. */
+function streamsOf(streams: ReadonlyMap<string, readonly Fact[]>): string[] {
+  const businesses = [...streams.keys()].map((s) => businessStreamId(parseStreamId(s).business));
+  return [...new Set([...streams.keys(), ...businesses])];
+}
+
 async function ingestOnce(
   ctx: EngineContext,
   facts: readonly Fact[],
   options: IngestOptions,
 ): Promise<IngestResult> {
-  const { fresh, duplicates, ...reads } = await sortOut(ctx, facts);
+  // The heads of every stream the facts may go to are asked for with the facts the log holds, not after:
+  // a driver that pipelines (PostgreSQL) answers both in one round trip. Those of facts that turn out known
+  // are read for nothing.
+  const checked = check(facts);
+  const sorting = sortOut(ctx, checked);
+  const reading = ctx.heads(streamsOf(byStream([...checked.unique.values()])));
+  // Whichever fails first, the other is awaited too: nothing is left running unobserved.
+  const [sorted, allHeads] = await Promise.allSettled([sorting, reading]);
+  if (sorted.status === 'rejected') throw sorted.reason;
+  if (allHeads.status === 'rejected') throw allHeads.reason;
+  const { fresh, duplicates, ...reads } = sorted.value;
   if (fresh.length === 0) {
     options.onReads?.(reads);
     return { applied: 0, duplicates, ...reads };
@@ -141,7 +168,7 @@ async function ingestOnce(
 
   const streams = byStream(fresh);
   const businesses = new Set([...streams.keys()].map((s) => parseStreamId(s).business));
-  const heads = await ctx.heads([...new Set([...streams.keys(), ...[...businesses].map(businessStreamId)])]);
+  const heads = allHeads.value;
 
   // Business facts: appended to their business stream; a callback setting re-folds the business's pairs from
   // its instant (this commit re-folds the pairs it touches; the store marks the others stale).
