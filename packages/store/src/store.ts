@@ -24,6 +24,8 @@ export interface StoreOptions extends PostgresTimeouts {
 
 /** How many times a unit of work runs at most when the database keeps aborting it to break deadlocks. */
 export const UNIT_ATTEMPTS = 4;
+/** About how long (milliseconds, times the attempt, jittered) a unit waits before it runs again. */
+export const UNIT_RETRY_MS = 10;
 
 /** The environment variable that points every callpermit process at one PostgreSQL database. */
 export const DATABASE_URL_ENV = 'CALLPERMIT_DATABASE_URL';
@@ -174,6 +176,9 @@ export class SqlStore extends SqlFactStore {
         return await this.client.transaction(fn);
       } catch (error) {
         if (!abortedToBreakAConflict(error) || attempt >= UNIT_ATTEMPTS) throw error;
+        // The transaction that survived goes on as soon as this one aborts. Run again at once, this one could
+        // take the same rows first again and deadlock with it once more: a short random wait lets it finish.
+        await new Promise((resolve) => setTimeout(resolve, attempt * UNIT_RETRY_MS * (0.5 + Math.random())));
       }
     }
   }
