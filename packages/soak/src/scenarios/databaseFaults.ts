@@ -5,7 +5,7 @@
 // so where reads fail too; afterwards it recovers by itself, every body Meta sends again is stored, and the end
 // equals a clean replay.
 import { execFileSync } from 'node:child_process';
-import { rmSync, statfsSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { mountSmallDisk, type SmallDisk } from '@callpermit/testing/disk';
 import type { ServeProcess } from '@callpermit/testing/serve';
@@ -40,8 +40,34 @@ function fillDisk(disk: SmallDisk, leaveMb: number): () => void {
   const stats = statfsSync(disk.dir);
   const free = stats.bavail * stats.bsize;
   const filler = join(disk.dir, 'filler');
-  execFileSync('fallocate', ['-l', String(Math.max(4096, free - leaveMb * 1024 * 1024)), filler]);
+  try {
+    execFileSync('fallocate', ['-l', String(Math.max(4096, free - leaveMb * 1024 * 1024)), filler], {
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    // The database wrote between the measure and the allocation, so that much no longer fits: to fill the
+    // disk whole, append until it refuses even a block.
+    if (leaveMb > 0) throw error;
+    appendUntilFull(filler);
+  }
   return () => rmSync(filler, { force: true });
+}
+
+/** Appends zeros to `file`, in ever smaller pieces, until the disk has no room left for one block. */
+function appendUntilFull(file: string): void {
+  const fd = openSync(file, 'a');
+  try {
+    for (let piece = 1 << 20; piece >= 4096; ) {
+      try {
+        writeSync(fd, Buffer.alloc(piece));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+        piece >>= 1;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Whether the service died (a crash is the worst answer to a fault): counted, with the end of its output. */
