@@ -4,6 +4,7 @@ import { KeyedMutex } from '@callpermit/core';
 import type { PGlite } from '@electric-sql/pglite';
 import { pgliteParsers } from './codec.js';
 import { DEFAULT_DISK_RESERVE_MB, diskReserve } from './diskReserve.js';
+import { preparedStatements } from './pglitePrepared.js';
 import { type SqlClient, transactionScope } from './sqlClient.js';
 import { classified, unavailableOf } from './unavailable.js';
 
@@ -54,6 +55,7 @@ export async function openPglite(
       throw classified(error);
     }
   };
+  const prepared = preparedStatements(db);
   // One process per directory (the lock file): a mutex in this process excludes everyone.
   const locks = new KeyedMutex();
   const exclusive = <T>(key: string, fn: () => Promise<T>) => locks.run(key, fn);
@@ -69,7 +71,8 @@ export async function openPglite(
             transactionScope(
               'pglite',
               {
-                query: (sql, params) => guarded((q, p) => tx.query(q, p), sql, params),
+                query: (sql, params) =>
+                  guarded((q, p) => prepared(tx, q, p), sql, params).finally(turnOfTheLoop),
                 copyFrom: (target, data) => copy(tx, target, data),
               },
               0,
@@ -88,6 +91,17 @@ export async function openPglite(
       }
     },
   };
+}
+
+/**
+ * PGlite runs in this thread, and a statement's promise resolves without the event loop taking a turn: a whole
+ * transaction would hold the loop, so requests arriving meanwhile would be read only after it, and group commit
+ * (the service's `LineRecorder`) would see them one transaction late, in small groups. Between a transaction's
+ * statements the loop takes a turn (which costs microseconds when nothing waits). Measured on
+ * `http.webhook.pglite`: groups of 6–7 bodies of the bench's 10 connections became groups of 10.
+ */
+function turnOfTheLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** PGlite's COPY reads the data from its `/dev/blob` device, which serves the Blob given with the query. */
