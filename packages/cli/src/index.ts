@@ -6,8 +6,10 @@ export { CliFailure, Exit } from './failure.js';
 export { main, program } from './main.js';
 export {
   BULK_REPLAY_LINES,
+  REPLAY_CACHE_MB,
   type ReplayCounts,
   type ReplayOptions,
   type ReplayTotals,
+  replayCacheMb,
   replayCaptures,
 } from './replayer.js';

@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import {
   type BusinessInvalidation,
   type ChangeRange,
@@ -36,6 +37,22 @@ export type { ReplayCounts } from '@callpermit/service';
  * held while the batch's facts and heads are written (docs/cli.md).
  */
 export const BULK_REPLAY_LINES = 32_000;
+
+/**
+ * The embedded database's buffer cache for a replay (`callpermit replay --cache-mb`, default): a quarter of the
+ * machine's memory, from 128 MB (PostgreSQL's default, what every other command uses) up to 768 MB. A replay's
+ * tables and their keys (the inbox's hash, the facts' key, the outbox's id: random, so every batch touches pages
+ * all over them) outgrow 128 MB within a few hundred thousand lines; past that each batch reads and writes those
+ * pages through the file system. At 1M lines, 768 MB made the replay about a fifth faster (docs/performance.md).
+ * The cost is memory: PGlite takes the whole cache when it opens.
+ */
+export const REPLAY_CACHE_MB = { share: 0.25, least: 128, most: 768 } as const;
+
+/** `REPLAY_CACHE_MB` for a machine with `memoryBytes` of memory, in whole megabytes. */
+export function replayCacheMb(memoryBytes: number = totalmem()): number {
+  const share = Math.floor((memoryBytes * REPLAY_CACHE_MB.share) / 2 ** 20);
+  return Math.min(REPLAY_CACHE_MB.most, Math.max(REPLAY_CACHE_MB.least, share));
+}
 
 /** What a replay did: the line counts `--json` prints, the fact rows it stored and the changes it told. */
 export interface ReplayTotals extends ReplayCounts {

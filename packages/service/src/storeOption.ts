@@ -1,9 +1,11 @@
-import { openStore, type SqlStore, storeOptionsFromEnv } from '@callpermit/store';
+import { DATABASE_URL_ENV, openStore, type SqlStore, storeOptionsFromEnv } from '@callpermit/store';
 import { ConfigurationError } from './failure.js';
 
 export interface StoreFlags {
   db?: string;
   databaseUrl?: string;
+  /** PGlite's buffer cache in megabytes (`StoreOptions.cacheMb`); a PostgreSQL server keeps its own. */
+  cacheMb?: number;
 }
 
 /** `--db DIR` (PGlite, default .callpermit/db) or `--database-url URL` / CALLPERMIT_DATABASE_URL (PostgreSQL). */
@@ -11,10 +13,17 @@ export async function openStoreOption(flags: StoreFlags): Promise<SqlStore> {
   if (flags.db !== undefined && flags.databaseUrl !== undefined) {
     throw new ConfigurationError('give --db or --database-url, not both');
   }
+  const cache = flags.cacheMb === undefined ? {} : { cacheMb: flags.cacheMb };
+  // The limits' variables apply either way; with --db, CALLPERMIT_DATABASE_URL does not (it would win).
   const options =
     flags.db !== undefined
-      ? { dataDir: flags.db }
-      : storeOptionsFromEnv(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {});
+      ? storeOptionsFromEnv(
+          { dataDir: flags.db, ...cache },
+          { ...process.env, [DATABASE_URL_ENV]: undefined },
+        )
+      : storeOptionsFromEnv(
+          flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl, ...cache } : cache,
+        );
   try {
     return await openStore(options);
   } catch (error) {

@@ -16,14 +16,19 @@ import { classified, unavailableOf } from './unavailable.js';
 export async function openPglite(
   dataDir: string,
   diskReserveMb: number = DEFAULT_DISK_RESERVE_MB,
+  cacheMb?: number,
 ): Promise<SqlClient> {
+  const startParams = cacheMb === undefined ? undefined : cacheParams(cacheMb);
   const inMemory = dataDir.startsWith('memory://');
   const release = inMemory ? () => {} : lockDataDir(dataDir);
   let db: PGlite;
   try {
     // Loaded on demand: a PostgreSQL-only process never pays for the WASM module.
     const { PGlite } = await import('@electric-sql/pglite');
-    db = await PGlite.create(dataDir, { parsers: pgliteParsers });
+    db = await PGlite.create(dataDir, {
+      parsers: pgliteParsers,
+      ...(startParams === undefined ? {} : { startParams: [...PGlite.defaultStartParams, ...startParams] }),
+    });
   } catch (error) {
     release();
     // The WASM file system's errors carry an errno and no message.
@@ -102,6 +107,18 @@ export async function openPglite(
  */
 function turnOfTheLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The buffer cache PGlite may be given, in megabytes: PostgreSQL's least, and what fits its 32-bit WASM memory. */
+export const PGLITE_CACHE_MB = { min: 16, max: 2048 } as const;
+
+/** PGlite's start parameters for a buffer cache of `cacheMb` megabytes (`shared_buffers`). */
+function cacheParams(cacheMb: number): string[] {
+  if (!Number.isInteger(cacheMb) || cacheMb < PGLITE_CACHE_MB.min || cacheMb > PGLITE_CACHE_MB.max)
+    throw new Error(
+      `the embedded database's cache must be whole megabytes from ${PGLITE_CACHE_MB.min} to ${PGLITE_CACHE_MB.max}, got ${cacheMb}`,
+    );
+  return ['-c', `shared_buffers=${cacheMb}MB`];
 }
 
 /** PGlite's COPY reads the data from its `/dev/blob` device, which serves the Blob given with the query. */

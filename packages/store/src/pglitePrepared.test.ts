@@ -1,10 +1,10 @@
 // PGlite's transactions run their statements as named prepared statements (pglitePrepared.ts): the answers,
 // the errors and the transactions' outcomes must be those of PGlite's own `query`, and the event loop must get
-// its turns while a transaction runs.
+// its turns while a transaction runs. And PGlite opens with the buffer cache it is given (`cacheMb`).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textArrayParam } from './codec.js';
-import { openSqlClient, type SqlClient } from './index.js';
+import { openSqlClient, PGLITE_CACHE_MB, type SqlClient, storeOptionsFromEnv } from './index.js';
 import { PREPARED_STATEMENTS_MAX } from './pglitePrepared.js';
 
 describe('PGlite: statements of a transaction, prepared by name', () => {
@@ -100,5 +100,38 @@ describe('PGlite: statements of a transaction, prepared by name', () => {
     expect(turns).toBe(1);
     // The callback ran before the transaction's last statement answered, not after the whole transaction.
     expect(timeline.indexOf('turn')).toBeLessThan(timeline.indexOf('statement 2'));
+  });
+});
+
+describe('PGlite: the buffer cache', () => {
+  it('opens with the cache asked for, and PostgreSQL’s default otherwise', async () => {
+    for (const [cacheMb, shown] of [
+      [undefined, '128MB'],
+      [256, '256MB'],
+    ] as const) {
+      const sql = await openSqlClient({
+        dataDir: 'memory://',
+        ...(cacheMb === undefined ? {} : { cacheMb }),
+      });
+      try {
+        expect(await sql.query('show shared_buffers')).toEqual([{ shared_buffers: shown }]);
+      } finally {
+        await sql.close();
+      }
+    }
+  });
+
+  it('refuses a cache it cannot be given, saying what it takes, and reads one from the environment', async () => {
+    for (const cacheMb of [8, 4096, 100.5])
+      await expect(openSqlClient({ dataDir: 'memory://', cacheMb })).rejects.toThrow(
+        `the embedded database's cache must be whole megabytes from ${PGLITE_CACHE_MB.min} to ${PGLITE_CACHE_MB.max}, got ${cacheMb}`,
+      );
+    expect(storeOptionsFromEnv({ dataDir: 'x' }, { CALLPERMIT_PGLITE_CACHE_MB: '512' })).toEqual({
+      dataDir: 'x',
+      cacheMb: 512,
+    });
+    expect(() => storeOptionsFromEnv({}, { CALLPERMIT_PGLITE_CACHE_MB: '1G' })).toThrow(
+      'CALLPERMIT_PGLITE_CACHE_MB: expected whole megabytes, got 1G',
+    );
   });
 });

@@ -18,6 +18,13 @@ export interface StoreOptions extends PostgresTimeouts {
    * than this many megabytes (default 64; 0 turns the check off). See diskReserve.ts.
    */
   readonly diskReserveMb?: number;
+  /**
+   * PGlite: its buffer cache (PostgreSQL's `shared_buffers`) in megabytes, taken from the process's memory when
+   * it opens (default 128, PostgreSQL's own; PGLITE_CACHE_MB bounds it). A bulk replay whose tables outgrow the
+   * cache reads and writes index pages through the file system for every batch; `callpermit replay` asks for
+   * more (cli `replayCacheMb`). A PostgreSQL server keeps its own setting.
+   */
+  readonly cacheMb?: number;
   /** A PostgreSQL URL; when given, it wins over `dataDir`. */
   readonly databaseUrl?: string;
 }
@@ -34,6 +41,7 @@ export const LIMITS_ENV = {
   connectTimeoutMs: 'CALLPERMIT_DB_CONNECT_TIMEOUT_MS',
   queryTimeoutMs: 'CALLPERMIT_DB_QUERY_TIMEOUT_MS',
   diskReserveMb: 'CALLPERMIT_DISK_RESERVE_MB',
+  cacheMb: 'CALLPERMIT_PGLITE_CACHE_MB',
 } as const;
 
 /** Where the embedded database lives unless told otherwise. */
@@ -55,8 +63,11 @@ export function storeOptionsFromEnv(
   for (const [option, name] of Object.entries(LIMITS_ENV) as [keyof typeof LIMITS_ENV, string][]) {
     const text = env[name]?.trim();
     if (!text || result[option] !== undefined) continue;
-    const unit = option === 'diskReserveMb' ? 'megabytes' : 'milliseconds';
-    if (!/^\d+$/.test(text)) throw new Error(`${name}: expected whole ${unit} (0 for no limit), got ${text}`);
+    const unit = option === 'diskReserveMb' || option === 'cacheMb' ? 'megabytes' : 'milliseconds';
+    if (!/^\d+$/.test(text))
+      throw new Error(
+        `${name}: expected whole ${unit}${option === 'cacheMb' ? '' : ' (0 for no limit)'}, got ${text}`,
+      );
     result = { ...result, [option]: Number(text) };
   }
   return result;
@@ -69,7 +80,7 @@ export function storeOptionsFromEnv(
 export function openSqlClient(options: StoreOptions = {}): Promise<SqlClient> {
   return options.databaseUrl
     ? openPostgres(options.databaseUrl, options)
-    : openPglite(options.dataDir ?? defaultDataDir(), options.diskReserveMb);
+    : openPglite(options.dataDir ?? defaultDataDir(), options.diskReserveMb, options.cacheMb);
 }
 
 /** Opens (creating and migrating as needed) the store: PostgreSQL when a URL is given, else PGlite. */

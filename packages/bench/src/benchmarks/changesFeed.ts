@@ -11,7 +11,7 @@ import { openStore, type SqlStore } from '@callpermit/store';
 import { type Benchmark, human, median, result, round, seconds } from '../benchmark.js';
 import { cachedCapture } from '../captureGenerator.js';
 import { deadline, withTempDir } from '../durable/databases.js';
-import { REPLAY_CAPTURE, timedReplay } from '../durable/durableReplay.js';
+import { asReplayOpens, REPLAY_CAPTURE, timedReplay } from '../durable/durableReplay.js';
 import { businessAt, businessCount, businessOfPair, HISTORY_START, userOfPair } from '../identities.js';
 
 /** Each replay, each store's set-up and each materialisation pass stops after this long, and the benchmark fails. */
@@ -56,9 +56,16 @@ export const changesFeed: Benchmark = {
         log(
           `changes.feed: replaying ${capture.lines} lines into a fresh PGlite store, feed ${changeFeed ? 'on' : 'off'}`,
         );
-        return timedReplay({ dataDir: join(dir, name) }, capture, log, LIMIT_SECONDS, 'PGlite', {
-          changeFeed,
-        });
+        return timedReplay(
+          asReplayOpens({ dataDir: join(dir, name) }),
+          capture,
+          log,
+          LIMIT_SECONDS,
+          'PGlite',
+          {
+            changeFeed,
+          },
+        );
       };
       // Off first, then on: a later run never gains from a warmer disk cache than the one it is compared with.
       const off = await replay('off', false);

@@ -1,4 +1,4 @@
-import { type ReplayOptions, replayCaptures } from '@callpermit/cli';
+import { type ReplayOptions, replayCacheMb, replayCaptures } from '@callpermit/cli';
 import { defaultPolicyBook } from '@callpermit/core';
 import { openSqlClient, openStore, type SqlClient, type StoreOptions } from '@callpermit/store';
 import { human, seconds } from '../benchmark.js';
@@ -52,12 +52,13 @@ export async function measureDurableReplay(
   log: (message: string) => void,
   limitSeconds: number,
 ): Promise<DurableReplayMeasure> {
-  const where = await databases.create('replay');
+  const where = asReplayOpens(await databases.create('replay'));
   const replay = await timedReplay(where, capture, log, limitSeconds, databases.label);
 
   const source = await openSqlClient(where);
   try {
-    const floorClient = await openSqlClient(await databases.create('floor'));
+    // The floors load into a database set up as the replay's was (the same cache on PGlite).
+    const floorClient = await openSqlClient(asReplayOpens(await databases.create('floor')));
     try {
       await createFloorTables(floorClient);
       const copy = await timedCopyFloor(source, floorClient, replay.replaySeconds, log);
@@ -70,6 +71,14 @@ export async function measureDurableReplay(
   } finally {
     await source.close();
   }
+}
+
+/**
+ * A fresh database's options as `callpermit replay` opens it: on PGlite with the replay's cache
+ * (`replayCacheMb`); a PostgreSQL server keeps its own.
+ */
+export function asReplayOpens(where: StoreOptions): StoreOptions {
+  return where.databaseUrl === undefined ? { ...where, cacheMb: replayCacheMb() } : where;
 }
 
 /** `callpermit replay` of the capture into the store `where` names, timed (changes.feed runs it with the feed off too). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { openStore } from '@callpermit/store';
 import { T0 } from '@callpermit/testing';
 import { describe, expect, it } from 'vitest';
+import { replayCacheMb } from '../replayer.js';
 import { captureFile, cli, tempDir } from '../test/harness.js';
 import { BUSINESS, reply, syntheticHistory, USER } from '../test/wire.js';
 
@@ -186,5 +187,33 @@ describe('callpermit replay into the embedded store (PGlite)', () => {
       at,
     ]);
     expect((state.json() as { permission: unknown }).permission).toEqual({ status: 'permanent' });
+  });
+});
+
+describe('callpermit replay: the embedded database’s cache', () => {
+  it('defaults to a quarter of the machine’s memory, from 128 MB up to 768 MB', () => {
+    const gb = 2 ** 30;
+    expect([0.25, 1, 2, 3, 8, 64].map((g) => replayCacheMb(g * gb))).toEqual([128, 256, 512, 768, 768, 768]);
+  });
+
+  it('replays with the cache given, and refuses one PGlite cannot be given before touching the store', async () => {
+    const { lines } = syntheticHistory(3, T0);
+    const file = captureFile(lines);
+    const db = dbDir();
+    const run = await cli(['replay', file, '--db', db, '--json', '--cache-mb', '64']);
+    expect(run.code).toBe(0);
+    expect((run.json() as { lines: number }).lines).toBe(lines.length);
+    const refused = await cli(['replay', file, '--db', dbDir(), '--cache-mb', '8']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('--cache-mb "8": expected whole megabytes from 16 to 2048');
+    // Without the flag, CALLPERMIT_PGLITE_CACHE_MB decides, with --db too.
+    process.env.CALLPERMIT_PGLITE_CACHE_MB = '8';
+    try {
+      const fromEnv = await cli(['replay', file, '--db', dbDir()]);
+      expect(fromEnv.code).not.toBe(0);
+      expect(fromEnv.stderr).toContain('cache must be whole megabytes from 16 to 2048, got 8');
+    } finally {
+      delete process.env.CALLPERMIT_PGLITE_CACHE_MB;
+    }
   });
 });

@@ -1,14 +1,22 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { openStoreOption, POLICY_SETTING, type StoreFlags, storePolicy } from '@callpermit/service';
+import { LIMITS_ENV, PGLITE_CACHE_MB } from '@callpermit/store';
 import { Command } from 'commander';
 import { assertReadable, type TranslatedLine } from '../capture.js';
 import { CliFailure, Exit } from '../failure.js';
 import { progress } from '../progress.js';
-import { BULK_REPLAY_LINES, type ReplayTotals, replayCaptures } from '../replayer.js';
+import {
+  BULK_REPLAY_LINES,
+  REPLAY_CACHE_MB,
+  type ReplayTotals,
+  replayCacheMb,
+  replayCaptures,
+} from '../replayer.js';
 import type { CliIo } from './query.js';
 
 interface ReplayOptions extends StoreFlags {
+  cacheMb?: number;
   policy?: string;
   json?: boolean;
   batchLines: number;
@@ -20,6 +28,16 @@ function batchLines(text: string): number {
   if (!Number.isSafeInteger(n) || n < 1)
     throw new CliFailure(
       `--batch-lines ${JSON.stringify(text)}: expected a whole number of lines, at least 1`,
+    );
+  return n;
+}
+
+/** `--cache-mb`: whole megabytes PGlite can be given. */
+function cacheMb(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < PGLITE_CACHE_MB.min || n > PGLITE_CACHE_MB.max)
+    throw new CliFailure(
+      `--cache-mb ${JSON.stringify(text)}: expected whole megabytes from ${PGLITE_CACHE_MB.min} to ${PGLITE_CACHE_MB.max}`,
     );
   return n;
 }
@@ -79,9 +97,15 @@ export function replayCommand(io: CliIo): Command {
       batchLines,
       BULK_REPLAY_LINES,
     )
+    .option(
+      '--cache-mb <n>',
+      `the embedded database's buffer cache in megabytes (default: a quarter of the memory, ${REPLAY_CACHE_MB.least}–${REPLAY_CACHE_MB.most}, unless ${LIMITS_ENV.cacheMb} is set)`,
+      cacheMb,
+    )
     .action(async (files: string[], options: ReplayOptions) => {
       for (const file of files) await assertReadable(file);
-      const store = await openStoreOption(options);
+      const cache = options.cacheMb ?? (process.env[LIMITS_ENV.cacheMb] ? undefined : replayCacheMb());
+      const store = await openStoreOption(cache === undefined ? options : { ...options, cacheMb: cache });
       const before = await store.inbox.counts();
       const empty = before.applied + before.duplicate + before.ignored + before.rejected === 0;
       const { book: policy, save } = await storePolicy(store, options.policy, empty).catch(
