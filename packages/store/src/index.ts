@@ -20,7 +20,7 @@ export {
   DEFAULT_QUERY_TIMEOUT_MS,
   type PostgresTimeouts,
 } from './pgClient.js';
-export { PGLITE_CACHE_MB } from './pgliteClient.js';
+export { isPgliteCacheMb, PGLITE_CACHE_MB } from './pgliteClient.js';
 export type { Row, SqlClient } from './sqlClient.js';
 export {
   DATABASE_URL_ENV,

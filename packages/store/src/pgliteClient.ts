@@ -112,9 +112,14 @@ function turnOfTheLoop(): Promise<void> {
 /** The buffer cache PGlite may be given, in megabytes: PostgreSQL's least, and what fits its 32-bit WASM memory. */
 export const PGLITE_CACHE_MB = { min: 16, max: 2048 } as const;
 
+/** Whether PGlite can be given a buffer cache of `cacheMb` megabytes (`PGLITE_CACHE_MB`, whole megabytes). */
+export function isPgliteCacheMb(cacheMb: number): boolean {
+  return Number.isInteger(cacheMb) && cacheMb >= PGLITE_CACHE_MB.min && cacheMb <= PGLITE_CACHE_MB.max;
+}
+
 /** PGlite's start parameters for a buffer cache of `cacheMb` megabytes (`shared_buffers`). */
 function cacheParams(cacheMb: number): string[] {
-  if (!Number.isInteger(cacheMb) || cacheMb < PGLITE_CACHE_MB.min || cacheMb > PGLITE_CACHE_MB.max)
+  if (!isPgliteCacheMb(cacheMb))
     throw new Error(
       `the embedded database's cache must be whole megabytes from ${PGLITE_CACHE_MB.min} to ${PGLITE_CACHE_MB.max}, got ${cacheMb}`,
     );

@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { openStoreOption, POLICY_SETTING, type StoreFlags, storePolicy } from '@callpermit/service';
-import { LIMITS_ENV, PGLITE_CACHE_MB } from '@callpermit/store';
+import { isPgliteCacheMb, LIMITS_ENV, PGLITE_CACHE_MB } from '@callpermit/store';
 import { Command } from 'commander';
 import { assertReadable, type TranslatedLine } from '../capture.js';
 import { CliFailure, Exit } from '../failure.js';
@@ -35,7 +35,7 @@ function batchLines(text: string): number {
 /** `--cache-mb`: whole megabytes PGlite can be given. */
 function cacheMb(text: string): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < PGLITE_CACHE_MB.min || n > PGLITE_CACHE_MB.max)
+  if (!isPgliteCacheMb(n))
     throw new CliFailure(
       `--cache-mb ${JSON.stringify(text)}: expected whole megabytes from ${PGLITE_CACHE_MB.min} to ${PGLITE_CACHE_MB.max}`,
     );
@@ -104,8 +104,7 @@ export function replayCommand(io: CliIo): Command {
     )
     .action(async (files: string[], options: ReplayOptions) => {
       for (const file of files) await assertReadable(file);
-      const cache = options.cacheMb ?? (process.env[LIMITS_ENV.cacheMb] ? undefined : replayCacheMb());
-      const store = await openStoreOption(cache === undefined ? options : { ...options, cacheMb: cache });
+      const store = await openStoreOption(options, { cacheMb: replayCacheMb() });
       const before = await store.inbox.counts();
       const empty = before.applied + before.duplicate + before.ignored + before.rejected === 0;
       const { book: policy, save } = await storePolicy(store, options.policy, empty).catch(
