@@ -44,6 +44,14 @@ export const LIMITS_ENV = {
   cacheMb: 'CALLPERMIT_PGLITE_CACHE_MB',
 } as const;
 
+/** What each of `LIMITS_ENV`'s variables holds, for the error that refuses anything else. */
+const LIMITS_EXPECTED: Record<keyof typeof LIMITS_ENV, string> = {
+  connectTimeoutMs: 'whole milliseconds (0 for no limit)',
+  queryTimeoutMs: 'whole milliseconds (0 for no limit)',
+  diskReserveMb: 'whole megabytes (0 for no limit)',
+  cacheMb: 'whole megabytes',
+};
+
 /** Where the embedded database lives unless told otherwise. */
 export function defaultDataDir(cwd: string = process.cwd()): string {
   return path.join(cwd, '.callpermit', 'db');
@@ -63,11 +71,7 @@ export function storeOptionsFromEnv(
   for (const [option, name] of Object.entries(LIMITS_ENV) as [keyof typeof LIMITS_ENV, string][]) {
     const text = env[name]?.trim();
     if (!text || result[option] !== undefined) continue;
-    const unit = option === 'diskReserveMb' || option === 'cacheMb' ? 'megabytes' : 'milliseconds';
-    if (!/^\d+$/.test(text))
-      throw new Error(
-        `${name}: expected whole ${unit}${option === 'cacheMb' ? '' : ' (0 for no limit)'}, got ${text}`,
-      );
+    if (!/^\d+$/.test(text)) throw new Error(`${name}: expected ${LIMITS_EXPECTED[option]}, got ${text}`);
     result = { ...result, [option]: Number(text) };
   }
   return result;
