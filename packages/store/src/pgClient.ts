@@ -5,6 +5,7 @@ import pg from 'pg';
 import { from as copyStream } from 'pg-copy-streams';
 import { pgTypesWith } from './codec.js';
 import { type SqlClient, transactionScope } from './sqlClient.js';
+import { statementNames } from './statementNames.js';
 import { classified } from './unavailable.js';
 
 /**
@@ -25,12 +26,36 @@ async function copyOn(client: pg.PoolClient, target: string, data: readonly Uint
   }
 }
 
+/** Names a statement's text for `pg` to prepare once per connection (`preparedQuery`). */
+type NameOf = (sql: string) => string | undefined;
+
+/**
+ * `sql` as `pg` runs it: a statement with parameters as a named prepared statement, which `pg` parses once per
+ * connection and then only binds and executes; PostgreSQL keeps its plan once a generic plan is as good as a
+ * custom one. Parsing and planning were half of PostgreSQL's time in a webhook's group commit (a CTE over JSON
+ * parameters: docs/performance.md, session 8). A statement without parameters (transaction control, locks)
+ * gains nothing and is sent as it is.
+ */
+function preparedQuery(
+  client: pg.Pool | pg.PoolClient,
+  nameOf: NameOf,
+  sql: string,
+  params?: readonly unknown[],
+): Promise<pg.QueryResult> {
+  const name = params === undefined || params.length === 0 ? undefined : nameOf(sql);
+  if (name === undefined) return client.query(sql, params as unknown[] | undefined);
+  return client.query({ name, text: sql, values: params as unknown[] });
+}
+
 /**
  * Sends a statement on `client` as soon as it is given (the connection is in pipeline mode): statements given
  * in one turn of the event loop leave in one write, and the server answers them in the order sent. `settled`
  * is then every statement sent so far, answered.
  */
-function pipelinedStatements(client: pg.PoolClient): {
+function pipelinedStatements(
+  client: pg.PoolClient,
+  nameOf: NameOf,
+): {
   query(sql: string, params?: readonly unknown[]): Promise<pg.QueryResult>;
   settled(): Promise<void>;
 } {
@@ -49,7 +74,7 @@ function pipelinedStatements(client: pg.PoolClient): {
           socket.uncork?.();
         });
       }
-      const result = client.query(sql, params as unknown[] | undefined);
+      const result = preparedQuery(client, nameOf, sql, params);
       last = result.catch(() => {});
       return result;
     },
@@ -227,11 +252,13 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
     );
   }
   const locks = advisoryLocks(databaseUrl, timeouts);
+  // The same name for a text on every connection of the pool; `pg` prepares it on each the first time.
+  const nameOf = statementNames();
   return {
     driver: 'postgres',
     query: async (sql, params) => {
       try {
-        return (await pool.query(sql, params as unknown[] | undefined)).rows;
+        return (await preparedQuery(pool, nameOf, sql, params)).rows;
       } catch (error) {
         throw classified(error);
       }
@@ -252,7 +279,7 @@ export async function openPostgres(databaseUrl: string, timeouts: PostgresTimeou
     async transaction(fn) {
       const connection = await checkOut(pool);
       const client = connection.client;
-      const statements = pipelinedStatements(client);
+      const statements = pipelinedStatements(client, nameOf);
       let broken: Error | undefined;
       try {
         // Sent with the unit's first statements, not a round trip of its own; awaited before the commit. (A

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textArrayParam } from './codec.js';
 import { openSqlClient, PGLITE_CACHE_MB, type SqlClient, storeOptionsFromEnv } from './index.js';
-import { PREPARED_STATEMENTS_MAX } from './pglitePrepared.js';
+import { PREPARED_STATEMENTS_MAX } from './statementNames.js';
 
 describe('PGlite: statements of a transaction, prepared by name', () => {
   let sql: SqlClient;

@@ -1,12 +1,6 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { parse, protocol } from '@electric-sql/pglite';
-
-/**
- * Statements one database keeps prepared at most. Beyond them, statements are parsed each time, as PGlite's
- * `query` does: the store's statements are a few dozen fixed texts, so the bound only matters for text that
- * varies (it never grows without end).
- */
-export const PREPARED_STATEMENTS_MAX = 256;
+import { statementNames } from './statementNames.js';
 
 interface Prepared {
   readonly name: string;
@@ -31,11 +25,13 @@ export function preparedStatements(
   db: PGlite,
 ): (tx: Transaction, sql: string, params?: readonly unknown[]) => Promise<Rows> {
   const statements = new Map<string, Prepared>();
+  const nameOf = statementNames();
 
   const prepare = async (sql: string): Promise<Prepared | undefined> => {
     const known = statements.get(sql);
-    if (known !== undefined || statements.size >= PREPARED_STATEMENTS_MAX) return known;
-    const name = `callpermit_${statements.size + 1}`;
+    if (known !== undefined) return known;
+    const name = nameOf(sql);
+    if (name === undefined) return undefined;
     const { messages } = await db.execProtocol(
       joined([
         protocol.serialize.parse({ name, text: sql }),
