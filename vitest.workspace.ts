@@ -11,4 +11,5 @@ export const projects = [
   'packages/http',
   'packages/cli',
   'packages/soak',
+  'packages/bench',
 ];

@@ -27,11 +27,17 @@ export interface DurableReplayMeasure {
   readonly batches: number;
   /** Wall seconds of `replayCaptures`. */
   readonly replaySeconds: number;
-  /** Seconds of the copy floor's transaction: every row of the four tables by COPY (reading back not counted). */
+  /** Seconds of the copy floor's transaction: every row the replay stored, by COPY (reading back not counted). */
   readonly copyFloorSeconds: number;
-  /** Heads and checkpoints the replay left (the copy floor loads them too). */
+  /**
+   * The copy floor's COPYs of facts, inbox, heads and checkpoints alone: the floor as it was until session 8,
+   * before it loaded the change feed's outbox and due rows too.
+   */
+  readonly copyFloorWithoutFeedSeconds: number;
+  /** Heads, checkpoints and outbox rows the replay left (the copy floor loads them too). */
   readonly heads: number;
   readonly checkpoints: number;
+  readonly changes: number;
   /** Seconds spent in the keyed floor's insert transactions (reading the rows back is not counted). */
   readonly floorSeconds: number;
   /** The same into tables without keys or indexes. */
@@ -125,16 +131,34 @@ async function timedCopyFloor(
   target: SqlClient,
   replaySeconds: number,
   log: (message: string) => void,
-): Promise<{ copyFloorSeconds: number; heads: number; checkpoints: number }> {
+): Promise<
+  Pick<
+    DurableReplayMeasure,
+    'copyFloorSeconds' | 'copyFloorWithoutFeedSeconds' | 'heads' | 'checkpoints' | 'changes'
+  >
+> {
   const data = await copyFloorData(source);
   const rows = new Map(data.tables.map((t) => [t.table.name, t.rows]));
   log(
     `  copy floor: ${[...rows].map(([table, n]) => `${n} ${table}`).join(', ')} ` +
       `(${(data.tables.reduce((sum, t) => sum + t.data.reduce((s, c) => s + c.length, 0), 0) / 1e6).toFixed(0)} MB of COPY data)`,
   );
-  const copyFloorSeconds = await loadByCopy(target, data);
-  log(`  copy floor: ${copyFloorSeconds.toFixed(1)} s (the replay: ${replaySeconds.toFixed(1)} s)`);
-  return { copyFloorSeconds, heads: rows.get('heads') ?? 0, checkpoints: rows.get('checkpoints') ?? 0 };
+  const times = await loadByCopy(target, data);
+  log(
+    `  copy floor: ${times.seconds.toFixed(1)} s (${[...times.tables].map(([table, t]) => `${table} ${t.toFixed(1)} s`).join(', ')}; ` +
+      `the replay: ${replaySeconds.toFixed(1)} s)`,
+  );
+  const withoutFeed = ['facts', 'inbox', 'heads', 'checkpoints'].reduce(
+    (sum, table) => sum + (times.tables.get(table) ?? 0),
+    0,
+  );
+  return {
+    copyFloorSeconds: times.seconds,
+    copyFloorWithoutFeedSeconds: withoutFeed,
+    heads: rows.get('heads') ?? 0,
+    checkpoints: rows.get('checkpoints') ?? 0,
+    changes: rows.get('changes') ?? 0,
+  };
 }
 
 async function timedFloor(
