@@ -26,15 +26,15 @@ async function copyOn(client: pg.PoolClient, target: string, data: readonly Uint
   }
 }
 
-/** Names a statement's text for `pg` to prepare once per connection (`preparedQuery`). */
-type NameOf = (sql: string) => string | undefined;
+/** Names a statement for `pg` to prepare once per connection (`preparedQuery`, `statementNames`). */
+type NameOf = ReturnType<typeof statementNames>;
 
 /**
  * `sql` as `pg` runs it: a statement with parameters as a named prepared statement, which `pg` parses once per
  * connection and then only binds and executes; PostgreSQL keeps its plan once a generic plan is as good as a
  * custom one. Parsing and planning were half of PostgreSQL's time in a webhook's group commit (a CTE over JSON
- * parameters: docs/performance.md, session 8). A statement without parameters (transaction control, locks)
- * gains nothing and is sent as it is.
+ * parameters: docs/performance.md, session 8). A statement `nameOf` gives no name (one without parameters,
+ * or past the bound) is sent as it is.
  */
 function preparedQuery(
   client: pg.Pool | pg.PoolClient,
@@ -42,7 +42,7 @@ function preparedQuery(
   sql: string,
   params?: readonly unknown[],
 ): Promise<pg.QueryResult> {
-  const name = params === undefined || params.length === 0 ? undefined : nameOf(sql);
+  const name = nameOf(sql, params);
   if (name === undefined) return client.query(sql, params as unknown[] | undefined);
   return client.query({ name, text: sql, values: params as unknown[] });
 }

@@ -27,11 +27,9 @@ export function preparedStatements(
   const statements = new Map<string, Prepared>();
   const nameOf = statementNames();
 
-  const prepare = async (sql: string): Promise<Prepared | undefined> => {
+  const prepare = async (sql: string, name: string): Promise<Prepared> => {
     const known = statements.get(sql);
     if (known !== undefined) return known;
-    const name = nameOf(sql);
-    if (name === undefined) return undefined;
     const { messages } = await db.execProtocol(
       joined([
         protocol.serialize.parse({ name, text: sql }),
@@ -64,13 +62,9 @@ export function preparedStatements(
   };
 
   return async (tx, sql, params) => {
-    // A statement without parameters (savepoints, locks) gains little: sent as it is.
-    if (params === undefined || params.length === 0) return tx.query(sql, params as unknown[] | undefined);
-    const answer = await db.runExclusive(async () => {
-      const prepared = await prepare(sql);
-      return prepared === undefined ? undefined : execute(prepared, params);
-    });
-    return answer ?? tx.query(sql, params as unknown[]);
+    const name = nameOf(sql, params);
+    if (name === undefined || params === undefined) return tx.query(sql, params as unknown[] | undefined);
+    return db.runExclusive(async () => execute(await prepare(sql, name), params));
   };
 }
 

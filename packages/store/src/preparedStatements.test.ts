@@ -94,16 +94,18 @@ function preparedStatementSuite(open: () => Promise<SqlClient>): () => SqlClient
 }
 
 describe('statement names', () => {
-  it('one per distinct text, the same each time, and none beyond the bound', () => {
+  it('one per distinct text, the same each time, none beyond the bound and none without parameters', () => {
     const nameOf = statementNames(2);
-    const first = nameOf('select $1');
+    const first = nameOf('select $1', [1]);
     expect(first).toBeDefined();
-    expect(nameOf('select $1')).toBe(first);
-    const second = nameOf('select $1, $2');
+    expect(nameOf('select $1', [2])).toBe(first);
+    const second = nameOf('select $1, $2', [1, 2]);
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
-    expect(nameOf('select $1, $2, $3')).toBeUndefined();
-    expect(nameOf('select $1')).toBe(first);
+    expect(nameOf('select $1, $2, $3', [1, 2, 3])).toBeUndefined();
+    expect(nameOf('select $1', [3])).toBe(first);
+    expect(nameOf('commit')).toBeUndefined();
+    expect(nameOf('select 1', [])).toBeUndefined();
   });
 });
 
