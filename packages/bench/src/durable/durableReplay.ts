@@ -148,13 +148,9 @@ async function timedCopyFloor(
     `  copy floor: ${times.seconds.toFixed(1)} s (${[...times.tables].map(([table, t]) => `${table} ${t.toFixed(1)} s`).join(', ')}; ` +
       `the replay: ${replaySeconds.toFixed(1)} s)`,
   );
-  const withoutFeed = ['facts', 'inbox', 'heads', 'checkpoints'].reduce(
-    (sum, table) => sum + (times.tables.get(table) ?? 0),
-    0,
-  );
   return {
     copyFloorSeconds: times.seconds,
-    copyFloorWithoutFeedSeconds: withoutFeed,
+    copyFloorWithoutFeedSeconds: times.withoutFeedSeconds,
     heads: rows.get('heads') ?? 0,
     checkpoints: rows.get('checkpoints') ?? 0,
     changes: rows.get('changes') ?? 0,
