@@ -130,11 +130,11 @@ export const copyCommitRows: CommitRows = {
         await tx.query(insertCheckpoints('callpermit_checkpoints c'));
       },
       // Copied straight into the outbox (a staging table and an INSERT … SELECT cost a third more per row).
-      // Should the outbox hold one of the ids already, the COPY fails on the unique id: its savepoint rolls
-      // back and the rows go through a staging table, where an id held already is skipped as in an ordinary
-      // commit.
+      // Should the outbox hold one of the ids already, the COPY fails on the unique (stream, at, id): its
+      // savepoint rolls back and the rows go through a staging table, where an id held already is skipped as in
+      // an ordinary commit.
       async insertChanges(tx) {
-        if (await copiedUnlessHeld(tx, CHANGES_COPY, changes, 'changes_id_unique')) return;
+        if (await copiedUnlessHeld(tx, CHANGES_COPY, changes, 'changes_stream_at_id')) return;
         await stage(tx, 'callpermit_changes', CHANGE_COLUMNS, changeRows(plan.changes, true));
         await tx.query(insertChanges('callpermit_changes c'));
       },

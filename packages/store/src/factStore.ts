@@ -28,7 +28,8 @@ import {
   textArrayParam,
   uniqueViolation,
 } from './codec.js';
-import type { SqlClient } from './sqlClient.js';
+import { changeOfRow, type OutboxData, type OutboxRow, outboxColumns, outboxData } from './outboxRow.js';
+import type { Row, SqlClient } from './sqlClient.js';
 
 /**
  * Held from the start of every commit to its end. Sequence values are handed out in commit order and become
@@ -108,13 +109,16 @@ from json_to_recordset($1::json) as f(
   n integer, stream text, version integer, type text, at double precision, rank smallint, key text, data json)
 order by f.n`;
 
-/** Outbox rows from `input`, a relation of `CHANGE_COLUMNS`, in commit order; an id held already is skipped. */
+/**
+ * Outbox rows from `input`, a relation of `CHANGE_COLUMNS`, in commit order; an id held already is skipped (an
+ * id is a hash of its pair and instant among the rest, so the unique (stream, at, id) holds each id once).
+ */
 export function insertChanges(input: string): string {
   return `
 insert into changes (id, stream, business, at, kind, data)
 select c.id, c.stream, c.business, c.at, c.kind, c.data from ${input}
 order by c.n
-on conflict (id) do nothing`;
+on conflict (stream, at, id) do nothing`;
 }
 
 export const CHANGE_COLUMNS =
@@ -185,12 +189,12 @@ select f.key from unnest($1::text[]) as k(key)
 cross join lateral (select key from facts where facts.key = k.key limit 1) f`;
 
 // Each stream's outbox rows from its instant on (all of them for a null instant), by an index probe per stream
-// (changes_stream_at). `offset 0` keeps the LATERAL subquery a subquery: flattened, the planner hash-joins the
+// (changes_stream_at_id). `offset 0` keeps the LATERAL subquery a subquery: flattened, the planner hash-joins the
 // ranges with a scan of the whole outbox, so each commit of a new pair would cost O(every change ever told).
 const CHANGES_OF = `
-select q.stream, c.data from json_to_recordset($1::json) as q(stream text, "from" double precision)
+select ${outboxColumns('c')} from json_to_recordset($1::json) as q(stream text, "from" double precision)
 cross join lateral (
-  select data, seq from changes
+  select ${outboxColumns('changes')}, seq from changes
   where changes.stream = q.stream and changes.at >= coalesce(q."from", '-infinity'::double precision)
   offset 0
 ) c
@@ -389,24 +393,23 @@ export class SqlFactStore implements FactStore {
   async readChanges(after: number, limit: number, businesses?: readonly string[]): Promise<StoredChange[]> {
     const rows =
       businesses === undefined
-        ? await this.client.query<{ seq: unknown; data: PairChange }>(
-            'select seq, data from changes where seq > $1 order by seq limit $2',
+        ? await this.client.query<OutboxRow & Row>(
+            `select seq, ${outboxColumns('changes')} from changes where seq > $1 order by seq limit $2`,
             [after, limit],
           )
-        : await this.client.query<{ seq: unknown; data: PairChange }>(
-            'select seq, data from changes where seq > $1 and business = any($3::text[]) order by seq limit $2',
+        : await this.client.query<OutboxRow & Row>(
+            `select seq, ${outboxColumns('changes')} from changes
+            where seq > $1 and business = any($3::text[]) order by seq limit $2`,
             [after, limit, textArrayParam(businesses)],
           );
-    return rows.map((r) => ({ ...r.data, seq: numberOf(r.seq) }));
+    return rows.map((r) => ({ ...changeOfRow(r), seq: numberOf(r.seq) }));
   }
 
   async changesOf(ranges: readonly ChangeRange[]): Promise<ReadonlyMap<string, PairChange[]>> {
     const out = new Map<string, PairChange[]>(ranges.map((r) => [r.stream, []]));
     if (ranges.length === 0) return out;
-    const rows = await this.client.query<{ stream: string; data: PairChange }>(CHANGES_OF, [
-      jsonParam(ranges),
-    ]);
-    for (const r of rows) out.get(r.stream)?.push(r.data);
+    const rows = await this.client.query<OutboxRow & Row>(CHANGES_OF, [jsonParam(ranges)]);
+    for (const r of rows) out.get(r.stream)?.push(changeOfRow(r));
     return out;
   }
 
@@ -449,7 +452,7 @@ export interface PlannedChange {
   readonly business: string;
   readonly at: number;
   readonly kind: string;
-  readonly data: PairChange;
+  readonly data: OutboxData;
 }
 
 /** A fact row a commit adds; `n` is its place in the commit (positions follow it). */
@@ -587,7 +590,7 @@ function planCommit(commits: readonly StreamCommit[]): CommitPlan {
         business,
         at: change.at,
         kind: change.kind,
-        data: change,
+        data: outboxData(change),
       });
     if (c.dropCheckpointsFrom) plan.drops.push({ stream: c.stream, ...c.dropCheckpointsFrom });
     for (const cp of c.checkpoints)
