@@ -6,9 +6,9 @@ import { BinaryCopyWriter, migrate, type Row, type SqlClient } from '@callpermit
  * - `copy`: every row the replay stored (facts, inbox, heads, checkpoints, and with the change feed on its
  *   outbox and due rows) by `COPY … FROM STDIN` in binary format, one COPY per table in one transaction, into
  *   tables with the store's keys and indexes (unique idempotency key, stream + version, global position, fact
- *   order, unique body hash, the heads' and checkpoints' keys, the outbox's unique id and lookups): the
- *   database's bulk-load limit for holding the same data in a form the store can use. The benchmark's
- *   baseline. (Until session 8 it left out the outbox and due rows and the heads' two feed columns, which a
+ *   order, unique body hash, the heads' and checkpoints' keys, the outbox's unique (stream, at, id) and business
+ *   lookup; `like … including all`, so they follow the store's migrations): the database's bulk-load limit for
+ *   holding the same data in a form the store can use. The benchmark's baseline. (Until session 8 it left out the outbox and due rows and the heads' two feed columns, which a
  *   replay with the feed on writes too.)
  * - `keyed`: facts and inbox with plain multi-row `INSERT … VALUES`, one transaction per batch of the replay,
  *   into tables with the same keys and indexes (the baseline until issue 14).
