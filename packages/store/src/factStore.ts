@@ -38,27 +38,20 @@ import type { Row, SqlClient } from './sqlClient.js';
  */
 export const COMMIT_LOCK = 7_212_660_302;
 
-// The due table follows the heads' `next_change_at` in the statements that move them (CTEs of that statement,
-// so no second pass over the rows): a head whose instant is unchanged writes nothing, a changed one updates
-// its row, one that had none inserts it, a cleared one deletes it (an INSERT … ON CONFLICT DO UPDATE did the
-// first two in one, at a third more per row). A head that did not move fails its commit, which rolls all of it
-// back. Each stream is found by an index probe (an `= any` of an array, a LATERAL subquery with a LIMIT), so
-// the cost follows the heads moved, never the number of rows in `due`.
-const DUE_FOLLOWS_HEADS = `due_moved as (
-  update due d set next_change_at = i.next_change_at
-  from input i
-  where d.stream = any(array(select i.stream from input i where i.next_change_at is not null))
-    and d.stream = i.stream and d.next_change_at <> i.next_change_at
-),
-due_added as (
+// `due` holds, for every head with a `next_change_at`, an instant at or before it: a reminder to look, which
+// `dueStreams` brings up to the head's own instant (or drops) when it comes. A head's move writes its row only
+// when the head's instant comes earlier than the row's, or it has none; most moves put the instant later (the
+// pair's history goes on), and leave the row as it is: an update of `due` writes a new row and two index
+// entries, which cost a replay a third of its heads' move. One CTE of the statement that moves the heads, so
+// no second pass over the rows; each stream is found by an index probe (a LATERAL subquery with a LIMIT), so
+// the cost follows the heads moved, never the number of rows in `due`. A head that did not move fails its
+// commit, which rolls all of it back.
+const DUE_FOLLOWS_HEADS = `due_lowered as (
   insert into due (stream, next_change_at)
   select i.stream, i.next_change_at from input i
-  left join lateral (select true as held from due d where d.stream = i.stream limit 1) d on true
-  where i.next_change_at is not null and d.held is null
-),
-due_cleared as (
-  delete from due
-  where stream = any(array(select i.stream from input i where i.next_change_at is null))
+  left join lateral (select d.next_change_at as held from due d where d.stream = i.stream limit 1) d on true
+  where i.next_change_at is not null and (d.held is null or i.next_change_at < d.held)
+  on conflict (stream) do update set next_change_at = excluded.next_change_at
 )`;
 
 // Heads move only from the version the decision was made on: an UPDATE for existing streams, an INSERT for
@@ -145,7 +138,8 @@ const INSERT_CHECKPOINTS = insertCheckpoints(`json_to_recordset($1::json) as c($
 
 // A business fact from an instant on makes every pair state of the business that folded past it stale, and
 // its checkpoints from there on useless. Pair streams re-folded in the same commit saw the fact already. A head
-// the feed follows becomes due at the stale instant, if it was not due earlier: its row in `due` is lowered too.
+// the feed follows becomes due at the stale instant, if it was not due earlier: its row in `due` is lowered too
+// (when it is later: a row may be earlier than its head already, see DUE_FOLLOWS_HEADS).
 const INVALIDATE = `
 with inv as (
   select i.business, min(i."from") as "from"
@@ -166,9 +160,36 @@ due_lowered as (
   insert into due (stream, next_change_at)
   select s.stream, s.next_change_at from stale s where s.next_change_at is not null
   on conflict (stream) do update set next_change_at = excluded.next_change_at
-  where due.next_change_at <> excluded.next_change_at
+  where excluded.next_change_at < due.next_change_at
 )
 delete from checkpoints c using stale s where c.stream = s.stream and c.at >= s.stale_from`;
+
+/** A row of `due` as `LOOK_DUE` answers it: its instant (`held`) and its head's (`at`; null: none). */
+interface DueRow {
+  readonly stream: string;
+  readonly held: number;
+  readonly at: number | null;
+}
+
+// One page of `due` (after the row ($3, $4), if given) with each head's instant, found by an index probe. Rows
+// whose head is not due yet are set to its instant, and those whose head has none are dropped; the others stay
+// as they are, so a later page never meets a row of this one again.
+const LOOK_DUE = `
+with looked as (
+  select d.stream, d.held, h.at
+  from (select stream, next_change_at as held from due
+        where next_change_at <= $1 and ($3::double precision is null or (next_change_at, stream) > ($3, $4::text))
+        order by next_change_at, stream limit $2) d
+  left join lateral (select next_change_at as at from heads h where h.stream = d.stream) h on true
+),
+raised as (
+  update due set next_change_at = l.at from looked l
+  where due.stream = l.stream and l.at > $1
+),
+dropped as (
+  delete from due using looked l where due.stream = l.stream and l.at is null
+)
+select stream, held, at from looked order by held, stream`;
 
 // A cached head of the stored revision is not read again: its state stays on the server. Revisions come from
 // one sequence, so a revision names one head of one stream: matching it alone is enough. Each asked-for
@@ -413,12 +434,35 @@ export class SqlFactStore implements FactStore {
     return out;
   }
 
+  /**
+   * The rows of `due` at or before `now`, page by page in their order, each with its head's instant: a row
+   * whose head is not due yet is brought up to the head's instant, one whose head has none (or no head) is
+   * dropped, and the heads really due are answered, earliest first. Under the commit lock, so no head moves
+   * between the look and the fix (a move that lowered a row meanwhile would be undone).
+   */
   async dueStreams(now: Instant, limit: number): Promise<string[]> {
-    const rows = await this.client.query<{ stream: string }>(
-      'select stream from due where next_change_at <= $1 order by next_change_at, stream limit $2',
-      [now, limit],
-    );
-    return rows.map((r) => r.stream);
+    return this.client.transaction(async (tx) => {
+      await tx.query('select pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
+      const due: { stream: string; at: number }[] = [];
+      const earliest = (a: { stream: string; at: number }, b: { stream: string; at: number }) =>
+        a.at - b.at || (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0);
+      for (let after: DueRow | undefined; ; ) {
+        const rows = await tx.query<DueRow & Row>(LOOK_DUE, [
+          now,
+          limit,
+          after?.held ?? null,
+          after?.stream ?? null,
+        ]);
+        for (const r of rows) if (r.at !== null && r.at <= now) due.push({ stream: r.stream, at: r.at });
+        after = rows.at(-1);
+        if (after === undefined || rows.length < limit) break;
+        // A row not looked at yet is at or after the last one's instant, and so is its head: once `limit`
+        // heads due are found at or before that, none of the rest comes earlier.
+        if (due.length >= limit && (due.sort(earliest)[limit - 1]?.at as number) <= after.held) break;
+      }
+      due.sort(earliest);
+      return due.slice(0, limit).map((d) => d.stream);
+    });
   }
 
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
