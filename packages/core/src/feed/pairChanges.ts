@@ -230,9 +230,14 @@ export class ChangeWalk {
     return this.view !== undefined;
   }
 
-  /** The view at `after`, from which changes are counted. */
-  start(state: PairState): void {
-    this.view = pairView(state, this.cursor, this.env);
+  /** The view at the instant the walk has reached (after `finish`, at `until`); undefined before `start`. */
+  get current(): PairView | undefined {
+    return this.view;
+  }
+
+  /** The view at `after`, from which changes are counted (`view`, when the caller has it). */
+  start(state: PairState, view: PairView = pairView(state, this.cursor, this.env)): void {
+    this.view = view;
   }
 
   /** Before `fact` is folded: what time changed up to its instant (time reaching it comes first, as in evolve). */
@@ -312,10 +317,14 @@ export function changesBetween(
 /**
  * The first instant after `at` at which the pair's view changes with no new fact (a permission or request
  * expires, a limit frees, the window closes), or null if none ever will. The feed materialises time-driven
- * changes when this instant passes.
+ * changes when this instant passes. `now`, when the caller has it, is the pair's view at `at`.
  */
-export function nextChangeAt(state: PairState, at: Instant, env: RuleEnv): Instant | null {
-  const now = pairView(state, at, env);
+export function nextChangeAt(
+  state: PairState,
+  at: Instant,
+  env: RuleEnv,
+  now: PairView = pairView(state, at, env),
+): Instant | null {
   for (const t of timePoints(state, at, Number.POSITIVE_INFINITY, env))
     if (!sameView(pairView(state, t, env, now), now)) return t;
   return null;
