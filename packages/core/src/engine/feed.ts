@@ -88,16 +88,6 @@ export function toldReader(store: FactStore): ToldReader {
 }
 
 /**
- * The view each walk ended with, by the folded state it ended on: a commit that extends that head next starts
- * its walk from this view rather than computing it again (once per pair and commit in a replay). A head's state
- * is never changed once folded (a fold works on a copy), and the view holds for the instant and rule env given.
- */
-const endViews = new WeakMap<
-  PairState,
-  { readonly at: Instant; readonly env: RuleEnv; readonly view: PairView }
->();
-
-/**
  * The feed's walk beside one stream commit's fold: `before` and `after` around each fact folded (facts before
  * the rewritten stretch are folded without a look), then `commit` for what the stream commit carries.
  */
@@ -108,17 +98,12 @@ export class FeedFold {
     pair: Pair,
     private readonly env: RuleEnv,
     private readonly plan: FeedPlan,
-    /** The head's state when the fold extends it (the walk starts there); only read. */
+    /** The head's state when the fold extends it (the walk starts there). */
     start: PairState | undefined,
   ) {
     const from = plan.rewriteFrom;
     this.walk = new ChangeWalk(pair, env, from === undefined ? plan.after : from - 1);
-    if (from === undefined && start !== undefined) {
-      const ended = endViews.get(start);
-      if (ended !== undefined && ended.at === plan.after && ended.env === env)
-        this.walk.start(start, ended.view);
-      else this.walk.start(start);
-    }
+    if (from === undefined && start !== undefined) this.walk.start(start);
   }
 
   before(state: PairState, fact: PairFact): void {
@@ -152,7 +137,6 @@ export class FeedFold {
         : corrections(this.plan.told, this.walk.changes, cause);
     // The walk's view at `end` is the view there: time changes it only at the instants the walk went through.
     const view = this.walk.current as PairView;
-    endViews.set(state, { at: end, env: this.env, view });
     return { changes, changesUntil: end, nextChangeAt: nextChangeAt(state, end, this.env, view) };
   }
 }

@@ -138,10 +138,7 @@ export function foldOnto(
     tail = [...old, ...base.sorted].sort(compareFacts);
     start = checkpoint ? clonePairState(checkpoint.state) : initialPairState(pair.business, pair.user);
   }
-  // The walk reads the head's own state, the same as `start` before the fold: its view may be known already.
-  const feed =
-    base.feed &&
-    new FeedFold(pair, env, base.feed, base.refold === undefined ? (head?.state ?? start) : undefined);
+  const feed = base.feed && new FeedFold(pair, env, base.feed, base.refold === undefined ? start : undefined);
   const { state, checkpoints } = foldWithCheckpoints(start, tail, env, checkpointEvery, from, feed);
   const commit: StreamCommit = {
     stream,

@@ -235,9 +235,9 @@ export class ChangeWalk {
     return this.view;
   }
 
-  /** The view at `after`, from which changes are counted (`view`, when the caller has it). */
-  start(state: PairState, view: PairView = pairView(state, this.cursor, this.env)): void {
-    this.view = view;
+  /** The view at `after`, from which changes are counted. */
+  start(state: PairState): void {
+    this.view = pairView(state, this.cursor, this.env);
   }
 
   /** Before `fact` is folded: what time changed up to its instant (time reaching it comes first, as in evolve). */
