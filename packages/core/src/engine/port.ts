@@ -135,7 +135,8 @@ export interface FactStore {
   changesOf(ranges: readonly ChangeRange[]): Promise<ReadonlyMap<string, PairChange[]>>;
   /**
    * Pair streams whose head's `nextChangeAt` is at or before `now`, earliest first, at most `limit`: read by
-   * an index, so the cost follows the number due, not the number of pairs.
+   * an index, so the cost follows the number due, not the number of pairs. (The SQL stores' index may hold an
+   * earlier instant for a head; this look corrects it, so the answer is exact.)
    */
   dueStreams(now: Instant, limit: number): Promise<string[]>;
   /**
