@@ -39,20 +39,22 @@ import type { Row, SqlClient } from './sqlClient.js';
 export const COMMIT_LOCK = 7_212_660_302;
 
 // `due` holds, for every head with a `next_change_at`, an instant at or before it: a reminder to look, which
-// `dueStreams` brings up to the head's own instant (or drops) when it comes. A head's move writes its row only
-// when the head's instant comes earlier than the row's, or it has none; most moves put the instant later (the
-// pair's history goes on), and leave the row as it is: an update of `due` writes a new row and two index
-// entries, which cost a replay a third of its heads' move. One CTE of the statement that moves the heads, so
-// no second pass over the rows; each stream is found by an index probe (a LATERAL subquery with a LIMIT), so
-// the cost follows the heads moved, never the number of rows in `due`. A head that did not move fails its
-// commit, which rolls all of it back.
-const DUE_FOLLOWS_HEADS = `due_lowered as (
+// `dueStreams` brings up to the head's own instant (or drops) when it comes. A statement that gives heads new
+// instants (`source`: stream, next_change_at) writes a head's row only when the instant comes earlier than the
+// row's, or it has none; most head moves put the instant later (the pair's history goes on), and leave the row
+// as it is: an update of `due` writes a new row and two index entries, which had cost a replay two fifths of
+// its heads' move. A CTE of that statement, so no second pass over the rows; each stream is found by an index
+// probe (a LATERAL subquery with a LIMIT), so the cost follows the heads moved, never the number of rows in
+// `due`. In a head move, a head that did not move fails its commit, which rolls all of it back.
+function dueLowered(source: string): string {
+  return `due_lowered as (
   insert into due (stream, next_change_at)
-  select i.stream, i.next_change_at from input i
-  left join lateral (select d.next_change_at as held from due d where d.stream = i.stream limit 1) d on true
-  where i.next_change_at is not null and (d.held is null or i.next_change_at < d.held)
+  select s.stream, s.next_change_at from ${source} s
+  left join lateral (select d.next_change_at as held from due d where d.stream = s.stream limit 1) d on true
+  where s.next_change_at is not null and (d.held is null or s.next_change_at < d.held)
   on conflict (stream) do update set next_change_at = excluded.next_change_at
 )`;
+}
 
 // Heads move only from the version the decision was made on: an UPDATE for existing streams, an INSERT for
 // new ones (its revision is the column's default). A stream missing from the result had another writer first.
@@ -84,7 +86,7 @@ created as (
   on conflict (stream) do nothing
   returning stream, revision, stale_from
 ),
-${DUE_FOLLOWS_HEADS}
+${dueLowered('input')}
 select * from moved union all select * from created`;
 }
 
@@ -139,7 +141,7 @@ const INSERT_CHECKPOINTS = insertCheckpoints(`json_to_recordset($1::json) as c($
 // A business fact from an instant on makes every pair state of the business that folded past it stale, and
 // its checkpoints from there on useless. Pair streams re-folded in the same commit saw the fact already. A head
 // the feed follows becomes due at the stale instant, if it was not due earlier: its row in `due` is lowered too
-// (when it is later: a row may be earlier than its head already, see DUE_FOLLOWS_HEADS).
+// (`dueLowered`).
 const INVALIDATE = `
 with inv as (
   select i.business, min(i."from") as "from"
@@ -156,12 +158,7 @@ stale as (
     and not (h.stream = any($2::text[]))
   returning h.stream, h.stale_from, h.next_change_at
 ),
-due_lowered as (
-  insert into due (stream, next_change_at)
-  select s.stream, s.next_change_at from stale s where s.next_change_at is not null
-  on conflict (stream) do update set next_change_at = excluded.next_change_at
-  where excluded.next_change_at < due.next_change_at
-)
+${dueLowered('stale')}
 delete from checkpoints c using stale s where c.stream = s.stream and c.at >= s.stale_from`;
 
 /** A row of `due` as `LOOK_DUE` answers it: its instant (`held`) and its head's (`at`; null: none). */
@@ -443,8 +440,9 @@ export class SqlFactStore implements FactStore {
   async dueStreams(now: Instant, limit: number): Promise<string[]> {
     return this.client.transaction(async (tx) => {
       await tx.query('select pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
-      const due: { stream: string; at: number }[] = [];
-      const earliest = (a: { stream: string; at: number }, b: { stream: string; at: number }) =>
+      type Due = { stream: string; at: number };
+      const due: Due[] = [];
+      const earliest = (a: Due, b: Due) =>
         a.at - b.at || (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0);
       for (let after: DueRow | undefined; ; ) {
         const rows = await tx.query<DueRow & Row>(LOOK_DUE, [

@@ -8,8 +8,8 @@ import { BinaryCopyWriter, migrate, type Row, type SqlClient } from '@callpermit
  *   tables with the store's keys and indexes (unique idempotency key, stream + version, global position, fact
  *   order, unique body hash, the heads' and checkpoints' keys, the outbox's unique (stream, at, id) and business
  *   lookup; `like … including all`, so they follow the store's migrations): the database's bulk-load limit for
- *   holding the same data in a form the store can use. The benchmark's baseline. (Until session 8 it left out the outbox and due rows and the heads' two feed columns, which a
- *   replay with the feed on writes too.)
+ *   holding the same data in a form the store can use. The benchmark's baseline. (Until session 8 it left out
+ *   the outbox and due rows and the heads' two feed columns, which a replay with the feed on writes too.)
  * - `keyed`: facts and inbox with plain multi-row `INSERT … VALUES`, one transaction per batch of the replay,
  *   into tables with the same keys and indexes (the baseline until issue 14).
  * - `plain`: the same without any key, index or check: the raw cost of the bytes, for information.
