@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { PairChange } from '@callpermit/core';
 import { T0 } from '@callpermit/testing';
+import { spawnCli } from '@callpermit/testing/serve';
 import { describe, expect, it } from 'vitest';
 import { captureFile, cli, tempDir } from '../test/harness.js';
 import { BUSINESS, requested, syntheticHistory, USER } from '../test/wire.js';
@@ -142,4 +143,17 @@ describe('callpermit changes: a capture and a store give the same list', () => {
     expect(await changes(['--from', file, '--user', user])).toEqual(fromFile.filter((c) => c.user === user));
     expect(await changes(['--db', db, '--business', '100000000000001'])).toEqual([]);
   });
+});
+
+describe('callpermit changes into a pipe its reader closes', () => {
+  it('stops quietly with exit 0, as `… | head` expects, rather than dying on EPIPE with a stack trace', async () => {
+    // Enough pairs that the list outgrows the pipe's buffer long after the reader has gone.
+    const file = captureFile(syntheticHistory(3_000, T0).lines);
+    const { child, done } = spawnCli(['changes', '--from', file, '--json']);
+    child.stdout?.once('data', () => child.stdout?.destroy());
+    const finished = await done;
+    expect(finished.stderr).toBe('');
+    expect(finished.signal).toBeNull();
+    expect(finished.code).toBe(0);
+  }, 60_000);
 });
