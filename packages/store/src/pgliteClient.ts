@@ -4,6 +4,7 @@ import { KeyedMutex } from '@callpermit/core';
 import type { PGlite } from '@electric-sql/pglite';
 import { pgliteParsers } from './codec.js';
 import { DEFAULT_DISK_RESERVE_MB, diskReserve } from './diskReserve.js';
+import { DEFAULT_CHECKPOINT_MB, walCheckpointer } from './pgliteCheckpoints.js';
 import { preparedStatements } from './pglitePrepared.js';
 import { type SqlClient, transactionScope } from './sqlClient.js';
 import { classified, unavailableOf } from './unavailable.js';
@@ -17,6 +18,7 @@ export async function openPglite(
   dataDir: string,
   diskReserveMb: number = DEFAULT_DISK_RESERVE_MB,
   cacheMb?: number,
+  checkpointMb: number = DEFAULT_CHECKPOINT_MB,
 ): Promise<SqlClient> {
   const startParams = cacheMb === undefined ? undefined : cacheParams(cacheMb);
   const inMemory = dataDir.startsWith('memory://');
@@ -61,17 +63,28 @@ export async function openPglite(
     }
   };
   const prepared = preparedStatements(db);
+  // A checkpoint writes the log too: not on a disk below the reserve (the next check asks again).
+  const checkpointer = walCheckpointer(
+    {
+      query: ((sql: string, params?: unknown[]) => {
+        reserve(sql);
+        return db.query(sql, params);
+      }) as PGlite['query'],
+    },
+    checkpointMb,
+  );
+  const written = <T>(done: Promise<T>): Promise<T> => done.finally(() => checkpointer.afterWrite());
   // One process per directory (the lock file): a mutex in this process excludes everyone.
   const locks = new KeyedMutex();
   const exclusive = <T>(key: string, fn: () => Promise<T>) => locks.run(key, fn);
   return {
     driver: 'pglite',
-    query: (sql, params) => run(sql, params) as never,
-    copyFrom: (target, data) => copy(db, target, data),
+    query: (sql, params) => written(run(sql, params)) as never,
+    copyFrom: (target, data) => written(copy(db, target, data)),
     exclusive,
     transaction: (fn) =>
-      db
-        .transaction((tx) =>
+      written(
+        db.transaction((tx) =>
           fn(
             transactionScope(
               'pglite',
@@ -84,12 +97,13 @@ export async function openPglite(
               exclusive,
             ),
           ),
-        )
-        .catch((error: unknown) => {
-          throw classified(error);
-        }),
+        ),
+      ).catch((error: unknown) => {
+        throw classified(error);
+      }),
     async close() {
       try {
+        await checkpointer.settled();
         await db.close();
       } finally {
         release();

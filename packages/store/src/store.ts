@@ -25,6 +25,12 @@ export interface StoreOptions extends PostgresTimeouts {
    * more (cli `replayCacheMb`). A PostgreSQL server keeps its own setting.
    */
   readonly cacheMb?: number;
+  /**
+   * PGlite: it checkpoints once this many megabytes of write-ahead log were written since its last checkpoint
+   * (default DEFAULT_CHECKPOINT_MB; 0 never, as before session 11), so the log on disk stays bounded
+   * (pgliteCheckpoints.ts). A PostgreSQL server's own checkpointer does this there.
+   */
+  readonly checkpointMb?: number;
   /** A PostgreSQL URL; when given, it wins over `dataDir`. */
   readonly databaseUrl?: string;
 }
@@ -84,7 +90,12 @@ export function storeOptionsFromEnv(
 export function openSqlClient(options: StoreOptions = {}): Promise<SqlClient> {
   return options.databaseUrl
     ? openPostgres(options.databaseUrl, options)
-    : openPglite(options.dataDir ?? defaultDataDir(), options.diskReserveMb, options.cacheMb);
+    : openPglite(
+        options.dataDir ?? defaultDataDir(),
+        options.diskReserveMb,
+        options.cacheMb,
+        options.checkpointMb,
+      );
 }
 
 /** Opens (creating and migrating as needed) the store: PostgreSQL when a URL is given, else PGlite. */
