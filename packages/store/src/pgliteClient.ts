@@ -4,7 +4,7 @@ import { KeyedMutex } from '@callpermit/core';
 import type { PGlite } from '@electric-sql/pglite';
 import { pgliteParsers } from './codec.js';
 import { DEFAULT_DISK_RESERVE_MB, diskReserve } from './diskReserve.js';
-import { DEFAULT_CHECKPOINT_MB, walCheckpointer } from './pgliteCheckpoints.js';
+import { pgliteMaintenance } from './pgliteMaintenance.js';
 import { preparedStatements } from './pglitePrepared.js';
 import { type SqlClient, transactionScope } from './sqlClient.js';
 import { classified, unavailableOf } from './unavailable.js';
@@ -18,7 +18,7 @@ export async function openPglite(
   dataDir: string,
   diskReserveMb: number = DEFAULT_DISK_RESERVE_MB,
   cacheMb?: number,
-  checkpointMb: number = DEFAULT_CHECKPOINT_MB,
+  checkpointMb?: number,
 ): Promise<SqlClient> {
   const startParams = cacheMb === undefined ? undefined : cacheParams(cacheMb);
   const inMemory = dataDir.startsWith('memory://');
@@ -63,17 +63,17 @@ export async function openPglite(
     }
   };
   const prepared = preparedStatements(db);
-  // A checkpoint writes the log too: not on a disk below the reserve (the next check asks again).
-  const checkpointer = walCheckpointer(
+  // A checkpoint or a vacuum writes too: not on a disk below the reserve (the next look asks again).
+  const maintenance = pgliteMaintenance(
     {
       query: ((sql: string, params?: unknown[]) => {
         reserve(sql);
         return db.query(sql, params);
       }) as PGlite['query'],
     },
-    checkpointMb,
+    checkpointMb === undefined ? {} : { checkpointMb },
   );
-  const written = <T>(done: Promise<T>): Promise<T> => done.finally(() => checkpointer.afterWrite());
+  const written = <T>(done: Promise<T>): Promise<T> => done.finally(() => maintenance.afterWrite());
   // One process per directory (the lock file): a mutex in this process excludes everyone.
   const locks = new KeyedMutex();
   const exclusive = <T>(key: string, fn: () => Promise<T>) => locks.run(key, fn);
@@ -103,7 +103,7 @@ export async function openPglite(
       }),
     async close() {
       try {
-        await checkpointer.settled();
+        await maintenance.settled();
         await db.close();
       } finally {
         release();

@@ -27,8 +27,8 @@ export interface StoreOptions extends PostgresTimeouts {
   readonly cacheMb?: number;
   /**
    * PGlite: it checkpoints once this many megabytes of write-ahead log were written since its last checkpoint
-   * (default DEFAULT_CHECKPOINT_MB; 0 never, as before session 11), so the log on disk stays bounded
-   * (pgliteCheckpoints.ts). A PostgreSQL server's own checkpointer does this there.
+   * (default 512; 0 never, as before session 11), so the log on disk stays bounded (pgliteMaintenance.ts). A
+   * PostgreSQL server's own checkpointer does this there.
    */
   readonly checkpointMb?: number;
   /** A PostgreSQL URL; when given, it wins over `dataDir`. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { walCheckpointer } from './pgliteCheckpoints.js';
+import { pgliteMaintenance } from './pgliteMaintenance.js';
 
 const MB = 1024 * 1024;
 const dirs: string[] = [];
@@ -51,10 +51,10 @@ async function logAfterWriting(boundMb: number, mb: number): Promise<{ written: 
   const db = await PGlite.create(dataDir);
   try {
     await db.query('create table filler (id serial primary key, body text not null)');
-    const checkpointer = walCheckpointer(db, boundMb, 0);
+    const maintenance = pgliteMaintenance(db, { checkpointMb: boundMb, freezeAge: 0, everyMs: 0 });
     const written = await write(db, mb, async () => {
-      checkpointer.afterWrite();
-      await checkpointer.settled();
+      maintenance.afterWrite();
+      await maintenance.settled();
     });
     return { written, onDisk: logOnDisk(dataDir) };
   } finally {
@@ -62,7 +62,7 @@ async function logAfterWriting(boundMb: number, mb: number): Promise<{ written: 
   }
 }
 
-describe('PGlite checkpoints (the write-ahead log stays bounded)', () => {
+describe('PGlite maintenance: checkpoints (the write-ahead log stays bounded)', () => {
   it('keeps the log on disk within a few times the bound however much is written, where none grows with every write', async () => {
     const bounded = await logAfterWriting(16, 120);
     const unbounded = await logAfterWriting(0, 120);
@@ -70,5 +70,39 @@ describe('PGlite checkpoints (the write-ahead log stays bounded)', () => {
     expect(bounded.written).toBeGreaterThan(120 * MB);
     expect(unbounded.onDisk).toBeGreaterThan(120 * MB);
     expect(bounded.onDisk).toBeLessThanOrEqual(4 * 16 * MB);
+  }, 120_000);
+});
+
+/** The age, in transactions, of the oldest transaction id a row of the database may still hold unfrozen. */
+async function xidAge(db: PGlite): Promise<number> {
+  const { rows } = await db.query<{ age: number }>(
+    'select age(datfrozenxid)::int as age from pg_database where datname = current_database()',
+  );
+  return (rows[0] as { age: number }).age;
+}
+
+describe('PGlite maintenance: freezing (transaction ids never run out)', () => {
+  it('freezes once the oldest unfrozen transaction reaches the age given; without it the age only grows', async () => {
+    const ages: number[] = [];
+    for (const freezeAge of [1_000, 0]) {
+      const db = await PGlite.create('memory://');
+      try {
+        await db.query('create table counter (id serial primary key, at int not null)');
+        const maintenance = pgliteMaintenance(db, { checkpointMb: 0, freezeAge, everyMs: 0 });
+        // Each write is a transaction of its own: 1,500 transaction ids.
+        for (let i = 0; i < 1_500; i++) {
+          await db.query('insert into counter (at) values ($1)', [i]);
+          maintenance.afterWrite();
+          await maintenance.settled();
+        }
+        ages.push(await xidAge(db));
+        expect((await db.query('select count(*)::int as n from counter')).rows).toEqual([{ n: 1_500 }]);
+      } finally {
+        await db.close();
+      }
+    }
+    const [frozen, never] = ages as [number, number];
+    expect(never).toBeGreaterThanOrEqual(1_500);
+    expect(frozen).toBeLessThan(1_000);
   }, 120_000);
 });
