@@ -73,17 +73,17 @@ export async function openPglite(
     },
     checkpointMb === undefined ? {} : { checkpointMb },
   );
-  const written = <T>(done: Promise<T>): Promise<T> => done.finally(() => maintenance.afterWrite());
+  const used = <T>(done: Promise<T>): Promise<T> => done.finally(() => maintenance.afterUse());
   // One process per directory (the lock file): a mutex in this process excludes everyone.
   const locks = new KeyedMutex();
   const exclusive = <T>(key: string, fn: () => Promise<T>) => locks.run(key, fn);
   return {
     driver: 'pglite',
-    query: (sql, params) => written(run(sql, params)) as never,
-    copyFrom: (target, data) => written(copy(db, target, data)),
+    query: (sql, params) => used(run(sql, params)) as never,
+    copyFrom: (target, data) => used(copy(db, target, data)),
     exclusive,
     transaction: (fn) =>
-      written(
+      used(
         db.transaction((tx) =>
           fn(
             transactionScope(

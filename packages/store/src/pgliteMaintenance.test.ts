@@ -53,7 +53,7 @@ async function logAfterWriting(boundMb: number, mb: number): Promise<{ written: 
     await db.query('create table filler (id serial primary key, body text not null)');
     const maintenance = pgliteMaintenance(db, { checkpointMb: boundMb, freezeAge: 0, everyMs: 0 });
     const written = await write(db, mb, async () => {
-      maintenance.afterWrite();
+      maintenance.afterUse();
       await maintenance.settled();
     });
     return { written, onDisk: logOnDisk(dataDir) };
@@ -92,7 +92,7 @@ describe('PGlite maintenance: freezing (transaction ids never run out)', () => {
         // Each write is a transaction of its own: 1,500 transaction ids.
         for (let i = 0; i < 1_500; i++) {
           await db.query('insert into counter (at) values ($1)', [i]);
-          maintenance.afterWrite();
+          maintenance.afterUse();
           await maintenance.settled();
         }
         ages.push(await xidAge(db));

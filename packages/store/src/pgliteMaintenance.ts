@@ -8,7 +8,7 @@
 // - Freezing. Transaction ids wrap around after about two billion; PostgreSQL refuses every write well before
 //   then unless old rows are frozen, which autovacuum does. Once the oldest unfrozen transaction is
 //   `freezeAge` transactions old, the store runs `VACUUM (FREEZE)`.
-// Both are looked at after a write, at most once a second (it is a query), in the background.
+// Both are looked at after the database is used, at most once a second (it is a query), in the background.
 import type { PGlite } from '@electric-sql/pglite';
 
 /**
@@ -36,8 +36,11 @@ export interface MaintenanceOptions {
 }
 
 export interface Maintenance {
-  /** Called after each write (a transaction, a statement, a COPY): may start a look in the background. */
-  afterWrite(): void;
+  /**
+   * Called after each use of the database (a transaction, a statement, a COPY; a read too, which costs at most
+   * one look a second): may start a look in the background.
+   */
+  afterUse(): void;
   /** Resolves once no look is running (before the database closes). */
   settled(): Promise<void>;
 }
@@ -60,7 +63,7 @@ export function pgliteMaintenance(db: Pick<PGlite, 'query'>, options: Maintenanc
     if (checkpointMb > 0 && seen.log_bytes >= checkpointMb * 1024 * 1024) await db.query('checkpoint');
   };
   return {
-    afterWrite() {
+    afterUse() {
       if ((checkpointMb === 0 && freezeAge === 0) || running !== undefined) return;
       const now = performance.now();
       if (now - lastLook < everyMs) return;
