@@ -2,11 +2,11 @@
 // The built CLI (`pnpm -s build` first). Node 20 runs the compiled JavaScript in dist/.
 import { main } from '../dist/main.js';
 
-// The reader of stdout went away (`callpermit changes … | head`): stop quietly, as a pipeline expects, rather
-// than die on an unhandled EPIPE with a stack trace.
+// The reader of stdout went away (`callpermit changes … | head`, a log collector that stopped): what is left
+// to print is dropped, and the command goes on to its end (`serve` goes on serving), rather than dying on an
+// unhandled EPIPE with a stack trace.
 process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
+  if (error.code !== 'EPIPE') throw error;
 });
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,12 +1,14 @@
 // Two `callpermit serve` processes on one throwaway PostgreSQL: racing guard requests never exceed a limit,
 // and a webhook one instance acknowledged is visible on the other at once. Plus `serve`'s refusals to start.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webhookSignature } from '@callpermit/cloud-api';
 import { describeWithPostgres } from '@callpermit/testing';
 import { FakeGraph } from '@callpermit/testing/graph';
-import { refusedServe, type ServeProcess, startServe } from '@callpermit/testing/serve';
+import { BIN, refusedServe, type ServeProcess, startServe } from '@callpermit/testing/serve';
 import { BUSINESS, payloadOf, reply, userText } from '@callpermit/testing/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyOf, META_TOKEN, nowSeconds, SECRET, TOKEN } from './test/service.js';
@@ -164,4 +166,54 @@ describe('serve refuses to start', () => {
     expect(code).toBe(1);
     expect(output).toMatch(/CALLPERMIT_API_TOKENS entry 1: a token must be at least 16 characters long/);
   });
+});
+
+/** A port free on loopback now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('serve whose stdout reader goes away', () => {
+  it('starts, serves and stops cleanly on SIGTERM when nothing reads its stdout any more', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'callpermit-serve-epipe-'));
+    // `--insecure-dev` prints the run's token and example commands to stdout besides its log lines: the reader
+    // (a log collector that stopped, `| head`) has gone.
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', '--insecure-dev', '--port', String(port), '--db', join(dir, 'db')],
+      {
+        env: { ...baseEnv('http://127.0.0.1:9'), CALLPERMIT_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    // Closed before serve prints anything: every line it writes to stdout meets a reader that has gone.
+    child.stdout?.destroy();
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      let up = false;
+      for (let waited = 0; !up && waited < 60_000 && child.exitCode === null; waited += 250) {
+        up = await fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (!up) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(up, `serve stopped answering (exit ${child.exitCode}): ${stderr}`).toBe(true);
+      for (let i = 0; i < 10; i++) expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+  }, 120_000);
 });

@@ -146,7 +146,7 @@ describe('callpermit changes: a capture and a store give the same list', () => {
 });
 
 describe('callpermit changes into a pipe its reader closes', () => {
-  it('stops quietly with exit 0, as `… | head` expects, rather than dying on EPIPE with a stack trace', async () => {
+  it('ends quietly with exit 0 when the reader goes (`… | head`), rather than dying on EPIPE with a stack trace', async () => {
     // Enough pairs that the list outgrows the pipe's buffer long after the reader has gone.
     const file = captureFile(syntheticHistory(3_000, T0).lines);
     const { child, done } = spawnCli(['changes', '--from', file, '--json']);
