@@ -1,6 +1,5 @@
 // Two `callpermit serve` processes on one throwaway PostgreSQL: racing guard requests never exceed a limit,
 // and a webhook one instance acknowledged is visible on the other at once. Plus `serve`'s refusals to start.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +7,7 @@ import { join } from 'node:path';
 import { webhookSignature } from '@callpermit/cloud-api';
 import { describeWithPostgres } from '@callpermit/testing';
 import { FakeGraph } from '@callpermit/testing/graph';
-import { BIN, refusedServe, type ServeProcess, startServe } from '@callpermit/testing/serve';
+import { refusedServe, type ServeProcess, spawnCli, startServe } from '@callpermit/testing/serve';
 import { BUSINESS, payloadOf, reply, userText } from '@callpermit/testing/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyOf, META_TOKEN, nowSeconds, SECRET, TOKEN } from './test/service.js';
@@ -183,19 +182,10 @@ describe('serve whose stdout reader goes away', () => {
     const dir = mkdtempSync(join(tmpdir(), 'callpermit-serve-epipe-'));
     // `--insecure-dev` prints the run's token and example commands to stdout besides its log lines: the reader
     // (a log collector that stopped, `| head`) has gone.
-    const child = spawn(
-      process.execPath,
-      [BIN, 'serve', '--insecure-dev', '--port', String(port), '--db', join(dir, 'db')],
-      {
-        env: { ...baseEnv('http://127.0.0.1:9'), CALLPERMIT_LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const { child, done } = spawnCli(
+      ['serve', '--insecure-dev', '--port', String(port), '--db', join(dir, 'db')],
+      { ...baseEnv('http://127.0.0.1:9'), CALLPERMIT_LOG_LEVEL: 'info' },
     );
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
     // Closed before serve prints anything: every line it writes to stdout meets a reader that has gone.
     child.stdout?.destroy();
     try {
@@ -208,12 +198,13 @@ describe('serve whose stdout reader goes away', () => {
         );
         if (!up) await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      expect(up, `serve stopped answering (exit ${child.exitCode}): ${stderr}`).toBe(true);
+      expect(up, `serve stopped answering (exit ${child.exitCode})`).toBe(true);
       for (let i = 0; i < 10; i++) expect((await fetch(`${url}/healthz`)).status).toBe(200);
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
-    expect(stderr).toBe('');
+    const finished = await done;
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(finished.stderr).toBe('');
   }, 120_000);
 });

@@ -16,14 +16,14 @@ function logOnDisk(dataDir: string): number {
   const wal = path.join(dataDir, 'pg_wal');
   let bytes = 0;
   for (const name of readdirSync(wal)) {
-    const file = path.join(wal, name);
-    if (statSync(file).isFile()) bytes += statSync(file).size;
+    const file = statSync(path.join(wal, name));
+    if (file.isFile()) bytes += file.size;
   }
   return bytes;
 }
 
 /** Writes about `mb` megabytes in transactions of ~4 MB (rows of 960 random hex digits: nothing compresses). */
-async function write(db: PGlite, mb: number, afterEach: () => Promise<void>): Promise<number> {
+async function write(db: PGlite, mb: number, afterEachWrite: () => Promise<void>): Promise<number> {
   const [{ start }] = (await db.query<{ start: string }>('select pg_current_wal_insert_lsn()::text as start'))
     .rows as [{ start: string }];
   for (let done = 0; done < mb; done += 4) {
@@ -33,7 +33,7 @@ async function write(db: PGlite, mb: number, afterEach: () => Promise<void>): Pr
          from generate_series(1, 4096) g`,
       );
     });
-    await afterEach();
+    await afterEachWrite();
   }
   const [{ bytes }] = (
     await db.query<{ bytes: number }>(
