@@ -56,6 +56,7 @@ export async function replayBatch(
       onReads: (reads) => {
         recorded ??= record(lineResults(batch, reads));
       },
+      betweenFolds: turnsEvery(FOLD_SLICE_MS),
     });
     const { early, receipts } = await (recorded ?? record(results));
     const changed = results.flatMap((r, i) => {
@@ -68,6 +69,28 @@ export async function replayBatch(
       receipts[i]?.repeated && r.outcome !== 'rejected' ? { outcome: 'duplicate' } : r,
     );
   });
+}
+
+/**
+ * How long (milliseconds) a batch's fold runs before it gives the event loop a turn. The inbox lines sent from
+ * `onReads` (the ids, then a COPY of megabytes) leave for the database only in those turns: without them they
+ * waited for the whole fold, and the database, idle meanwhile, stored them after it (docs/performance.md,
+ * session 12).
+ */
+const FOLD_SLICE_MS = 5;
+
+/** `betweenFolds` for the engine: a turn of the event loop (setImmediate) once `sliceMs` have passed since the last. */
+function turnsEvery(sliceMs: number): () => Promise<void> | undefined {
+  let since = performance.now();
+  return () => {
+    if (performance.now() - since < sliceMs) return undefined;
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        since = performance.now();
+        resolve();
+      }),
+    );
+  };
 }
 
 /** The inbox deliveries of a batch's lines, each with its outcome. */

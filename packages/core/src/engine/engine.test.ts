@@ -245,3 +245,35 @@ describe('ingest tells its caller what it read before it writes', () => {
     expect((await engine.state(testPair, T0 + 30)).factCount).toBe(3);
   });
 });
+
+describe('ingest lets its caller pause between the folds of pairs', () => {
+  it('betweenFolds follows each pair fold, and its pause holds the next fold and the commit', async () => {
+    const store = new MemoryFactStore();
+    const engine = new Engine(store);
+    const users = ['447700900001', '447700900002', '447700900003'];
+    const given = users.map((user, i) =>
+      facts.userMessaged({ pair: { ...testPair, user }, at: T0 + i, messageId: `m${i}` }),
+    );
+    const events: string[] = [];
+    const commit = store.commit.bind(store);
+    store.commit = (...args) => {
+      events.push('commit');
+      return commit(...args);
+    };
+    const paused: (() => void)[] = [];
+    const ingesting = engine.ingest(given, {
+      betweenFolds: (folded) => {
+        events.push(`folded ${folded}`);
+        // The second pause holds the engine until the test lets it go; the others do not pause.
+        if (folded !== 2) return undefined;
+        return new Promise<void>((resolve) => paused.push(resolve));
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(events).toEqual(['folded 1', 'folded 2']);
+    (paused[0] as () => void)();
+    expect(await ingesting).toMatchObject({ applied: 3 });
+    expect(events).toEqual(['folded 1', 'folded 2', 'folded 3', 'commit']);
+    for (const user of users) expect((await engine.state({ ...testPair, user }, T0 + 10)).factCount).toBe(1);
+  });
+});

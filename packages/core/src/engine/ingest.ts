@@ -64,6 +64,14 @@ export interface IngestOptions {
    * database works on them while the engine folds. What it sends runs before the engine's commit.
    */
   readonly onReads?: (reads: IngestReads) => void;
+  /**
+   * Called after each pair's fold with how many pairs are folded so far; a promise it returns is awaited before
+   * the next fold. The folds of a large batch are otherwise one synchronous stretch (hundreds of milliseconds
+   * for a replay's 32,000 lines), during which nothing the caller sent from `onReads` can leave for the
+   * database: a caller that returns a turn of its event loop now and then lets those writes go out, and the
+   * database store them, while the engine folds. The engine reads no clock: when to pause is the caller's.
+   */
+  readonly betweenFolds?: (folded: number) => Promise<void> | undefined;
 }
 
 /**
@@ -225,6 +233,8 @@ async function ingestOnce(
         ctx.options.checkpointEvery,
       ),
     );
+    const pause = options.betweenFolds?.(i + 1);
+    if (pause !== undefined) await pause;
   }
   await ctx.commit(commits, invalidations);
   return { applied: fresh.length, duplicates, ...reads };
