@@ -26,7 +26,7 @@ import {
 } from '@callpermit/service';
 import type { EncodedBody, SqlStore } from '@callpermit/store';
 import type { TranslatedLine } from './capture.js';
-import { translateOffThread } from './translationThread.js';
+import { type EncodedBatch, translateOffThread } from './translationThread.js';
 
 export type { ReplayCounts } from '@callpermit/service';
 
@@ -85,10 +85,22 @@ export async function replayCaptures(
   const batchSize = options.batchLines ?? BULK_REPLAY_LINES;
   const totals: ReplayTotals = { ...emptyCounts(), facts: 0, changes: 0 };
   const engine = new Engine(store, { policy, changeFeed: options.changeFeed ?? true });
+  const batches = translateOffThread(files, batchSize)[Symbol.asyncIterator]();
+  // The worker translates and encodes the next batch while this one's commit is at the database: it is asked
+  // when the engine commits (or when a batch with nothing to commit ends), not as the batch starts. Asked
+  // earlier, it competed with the fold and with the database storing the inbox lines for the machine's cores,
+  // and left them idle during the commit (docs/performance.md, session 12).
+  let next: Promise<IteratorResult<EncodedBatch>> | undefined;
+  const askNext = () => {
+    if (next !== undefined) return;
+    next = batches.next();
+    // A read error surfaces at the next await; until then it must not count as unhandled.
+    next.catch(() => {});
+  };
   const unit: BatchUnit = {
     atomically: (fn) =>
       store.bulkIngest((facts, inbox, settings) => {
-        const counted = new CountedCommits(facts);
+        const counted = new CountedCommits(facts, askNext);
         return fn(counted, inbox, settings).then((result) => {
           totals.facts += counted.facts;
           totals.changes += counted.changes;
@@ -96,16 +108,12 @@ export async function replayCaptures(
         });
       }),
   };
-  const batches = translateOffThread(files, batchSize)[Symbol.asyncIterator]();
-  // Translate and encode the next batch (on a worker thread) while the current one is at the database.
-  let next = batches.next();
   try {
     for (;;) {
-      const current = await next;
+      askNext();
+      const current = await (next as Promise<IteratorResult<EncodedBatch>>);
+      next = undefined;
       if (current.done) break;
-      next = batches.next();
-      // A read error surfaces at the next await; until then it must not count as unhandled.
-      next.catch(() => {});
       const { lines, bodies } = current.value;
       const results = await replayBatch(unit, engine, lines, bodies);
       for (const [i, line] of lines.entries()) {
@@ -123,13 +131,16 @@ export async function replayCaptures(
 
 /**
  * A unit of work's FactStore that counts the facts its commits stored (a commit that lost to another writer
- * and was rolled back does not count).
+ * and was rolled back does not count), and calls `onCommit` as each commit starts.
  */
 class CountedCommits implements FactStore {
   facts = 0;
   changes = 0;
 
-  constructor(private readonly store: FactStore) {}
+  constructor(
+    private readonly store: FactStore,
+    private readonly onCommit: () => void,
+  ) {}
 
   knownKeys(keys: readonly string[]): Promise<ReadonlySet<string>> {
     return this.store.knownKeys(keys);
@@ -162,6 +173,7 @@ class CountedCommits implements FactStore {
     commits: readonly StreamCommit[],
     invalidations?: readonly BusinessInvalidation[],
   ): Promise<ReadonlyMap<string, StoredHead>> {
+    this.onCommit();
     const written = await this.store.commit(commits, invalidations);
     for (const c of commits) {
       this.facts += c.facts.length;
