@@ -114,19 +114,34 @@ const CHANGES_COPY = 'changes (id, stream, business, at, kind, data)';
 export const copyCommitRows: CommitRows = {
   prepare(plan) {
     const heads = plan.heads.length > 0 ? headRows(plan.heads) : [];
-    const facts = plan.facts.length > 0 ? factRows(plan.facts) : [];
-    const checkpoints = plan.checkpoints.length > 0 ? checkpointRows(plan.checkpoints) : [];
-    const changes = plan.changes.length > 0 ? changeRows(plan.changes, false) : [];
+    // The other rows are encoded while the database moves the heads (below), or else when first needed.
+    let rest: { facts: Buffer[]; checkpoints: Buffer[]; changes: Buffer[] } | undefined;
+    const encoded = () => {
+      rest ??= {
+        facts: plan.facts.length > 0 ? factRows(plan.facts) : [],
+        checkpoints: plan.checkpoints.length > 0 ? checkpointRows(plan.checkpoints) : [],
+        changes: plan.changes.length > 0 ? changeRows(plan.changes, false) : [],
+      };
+      return rest;
+    };
     return {
       async moveHeads(tx) {
         await stage(tx, 'callpermit_heads', HEAD_COLUMNS, heads);
-        return tx.query<MovedHead & Record<string, unknown>>(moveHeads('callpermit_heads i'));
+        const moving = tx.query<MovedHead & Record<string, unknown>>(moveHeads('callpermit_heads i'));
+        // Awaited by the caller; until then a failure must not count as unhandled.
+        moving.catch(() => {});
+        // The facts' and outbox rows (a batch's tens of milliseconds of encoding) are made while the database
+        // moves the heads, once the move has left: encoded before the commit, they held up its first statement
+        // while the database waited. The commit lock is held during the move anyway.
+        await new Promise((resolve) => setImmediate(resolve));
+        encoded();
+        return moving;
       },
       async insertFacts(tx) {
-        await tx.copyFrom('facts (stream, version, type, at, rank, key, data)', facts);
+        await tx.copyFrom('facts (stream, version, type, at, rank, key, data)', encoded().facts);
       },
       async insertCheckpoints(tx) {
-        await stage(tx, 'callpermit_checkpoints', CHECKPOINT_COLUMNS, checkpoints);
+        await stage(tx, 'callpermit_checkpoints', CHECKPOINT_COLUMNS, encoded().checkpoints);
         await tx.query(insertCheckpoints('callpermit_checkpoints c'));
       },
       // Copied straight into the outbox (a staging table and an INSERT … SELECT cost a third more per row).
@@ -134,7 +149,7 @@ export const copyCommitRows: CommitRows = {
       // savepoint rolls back and the rows go through a staging table, where an id held already is skipped as in
       // an ordinary commit.
       async insertChanges(tx) {
-        if (await copiedUnlessHeld(tx, CHANGES_COPY, changes, 'changes_stream_at_id')) return;
+        if (await copiedUnlessHeld(tx, CHANGES_COPY, encoded().changes, 'changes_stream_at_id')) return;
         await stage(tx, 'callpermit_changes', CHANGE_COLUMNS, changeRows(plan.changes, true));
         await tx.query(insertChanges('callpermit_changes c'));
       },

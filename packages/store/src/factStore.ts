@@ -321,7 +321,8 @@ export class SqlFactStore implements FactStore {
     const written = new Map<string, StoredHead>();
     if (commits.length === 0 && invalidations.length === 0) return written;
     const plan = planCommit(commits);
-    // The rows are encoded before the commit lock is taken: other writers wait only for the statements.
+    // The rows are encoded before the commit lock is taken (a bulk unit encodes all but the heads' while the
+    // database moves the heads, under the lock anyway): other writers wait only for the statements.
     const rows = this.rows.prepare(plan);
     /** Everything after the heads' move, in order: each waits for the one before unless `independent`. */
     const sendRows = async (tx: SqlClient): Promise<void> => {
@@ -541,7 +542,8 @@ export interface PreparedRows {
 /**
  * How a commit's rows reach the database. By default each statement takes its rows as one JSON parameter (a
  * commit is a few statements however large it is); a bulk unit of work loads them with COPY (bulk.ts).
- * `prepare` encodes them before the commit takes its lock.
+ * `prepare` encodes them before the commit takes its lock (`copyCommitRows` defers all but the heads' rows to
+ * the time the database spends moving the heads).
  */
 export interface CommitRows {
   prepare(plan: CommitPlan): PreparedRows;
