@@ -87,7 +87,7 @@ export async function replayCaptures(
   const engine = new Engine(store, { policy, changeFeed: options.changeFeed ?? true });
   const batches = translateOffThread(files, batchSize)[Symbol.asyncIterator]();
   // The worker translates and encodes the next batch while this one's commit is at the database: it is asked
-  // when the engine commits (or when a batch with nothing to commit ends), not as the batch starts. Asked
+  // once the engine is done folding (it commits, or finds every fact held), not as the batch starts. Asked
   // earlier, it competed with the fold and with the database storing the inbox lines for the machine's cores,
   // and left them idle during the commit (docs/performance.md, session 12).
   let next: Promise<IteratorResult<EncodedBatch>> | undefined;
@@ -131,7 +131,8 @@ export async function replayCaptures(
 
 /**
  * A unit of work's FactStore that counts the facts its commits stored (a commit that lost to another writer
- * and was rolled back does not count), and calls `onCommit` as each commit starts.
+ * and was rolled back does not count), and calls `folded` once the engine is done folding: as it commits, or
+ * when its reads show every fact held already (nothing to fold or commit).
  */
 class CountedCommits implements FactStore {
   facts = 0;
@@ -139,15 +140,18 @@ class CountedCommits implements FactStore {
 
   constructor(
     private readonly store: FactStore,
-    private readonly onCommit: () => void,
+    private readonly folded: () => void,
   ) {}
 
   knownKeys(keys: readonly string[]): Promise<ReadonlySet<string>> {
     return this.store.knownKeys(keys);
   }
 
-  factsByKey(keys: readonly string[]): Promise<ReadonlyMap<string, Fact>> {
-    return this.store.factsByKey(keys);
+  async factsByKey(keys: readonly string[]): Promise<ReadonlyMap<string, Fact>> {
+    const held = await this.store.factsByKey(keys);
+    // Every fact held already (a file replayed again, a resumed replay): the engine will commit nothing.
+    if (held.size === keys.length) this.folded();
+    return held;
   }
 
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -173,7 +177,7 @@ class CountedCommits implements FactStore {
     commits: readonly StreamCommit[],
     invalidations?: readonly BusinessInvalidation[],
   ): Promise<ReadonlyMap<string, StoredHead>> {
-    this.onCommit();
+    this.folded();
     const written = await this.store.commit(commits, invalidations);
     for (const c of commits) {
       this.facts += c.facts.length;
