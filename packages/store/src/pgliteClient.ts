@@ -63,16 +63,8 @@ export async function openPglite(
     }
   };
   const prepared = preparedStatements(db);
-  // A checkpoint or a vacuum writes too: not on a disk below the reserve (the next look asks again).
-  const maintenance = pgliteMaintenance(
-    {
-      query: ((sql: string, params?: unknown[]) => {
-        reserve(sql);
-        return db.query(sql, params);
-      }) as PGlite['query'],
-    },
-    checkpointMb === undefined ? {} : { checkpointMb },
-  );
+  // A checkpoint or a vacuum writes too: through `run`, not on a disk below the reserve (the next look asks again).
+  const maintenance = pgliteMaintenance(run, checkpointMb === undefined ? {} : { checkpointMb });
   const used = <T>(done: Promise<T>): Promise<T> => done.finally(() => maintenance.afterUse());
   // One process per directory (the lock file): a mutex in this process excludes everyone.
   const locks = new KeyedMutex();

@@ -3,13 +3,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pgliteMaintenance } from './pgliteMaintenance.js';
+import { pgliteMaintenance, type RunStatement } from './pgliteMaintenance.js';
 
 const MB = 1024 * 1024;
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** The database's statements as the store's client runs them. */
+function statementsOf(db: PGlite): RunStatement {
+  return async (sql) => (await db.query<Record<string, unknown>>(sql)).rows;
+}
 
 /** Bytes of write-ahead log on disk. */
 function logOnDisk(dataDir: string): number {
@@ -51,7 +56,11 @@ async function logAfterWriting(boundMb: number, mb: number): Promise<{ written: 
   const db = await PGlite.create(dataDir);
   try {
     await db.query('create table filler (id serial primary key, body text not null)');
-    const maintenance = pgliteMaintenance(db, { checkpointMb: boundMb, freezeAge: 0, everyMs: 0 });
+    const maintenance = pgliteMaintenance(statementsOf(db), {
+      checkpointMb: boundMb,
+      freezeAge: 0,
+      everyMs: 0,
+    });
     const written = await write(db, mb, async () => {
       maintenance.afterUse();
       await maintenance.settled();
@@ -88,7 +97,7 @@ describe('PGlite maintenance: freezing (transaction ids never run out)', () => {
       const db = await PGlite.create('memory://');
       try {
         await db.query('create table counter (id serial primary key, at int not null)');
-        const maintenance = pgliteMaintenance(db, { checkpointMb: 0, freezeAge, everyMs: 0 });
+        const maintenance = pgliteMaintenance(statementsOf(db), { checkpointMb: 0, freezeAge, everyMs: 0 });
         // Each write is a transaction of its own: 1,500 transaction ids.
         for (let i = 0; i < 1_500; i++) {
           await db.query('insert into counter (at) values ($1)', [i]);

@@ -9,8 +9,6 @@
 //   then unless old rows are frozen, which autovacuum does. Once the oldest unfrozen transaction is
 //   `freezeAge` transactions old, the store runs `VACUUM (FREEZE)`.
 // Both are looked at after the database is used, at most once a second (it is a query), in the background.
-import type { PGlite } from '@electric-sql/pglite';
-
 /**
  * The default bound: megabytes of log written since the last checkpoint that call for the next one. With it the
  * log takes about 1 GB on disk at most, as with PostgreSQL's default `max_wal_size`.
@@ -45,22 +43,25 @@ export interface Maintenance {
   settled(): Promise<void>;
 }
 
+/** Runs one statement and answers its rows (the client's own, so its disk reserve applies). */
+export type RunStatement = (sql: string) => Promise<Record<string, unknown>[]>;
+
 /**
- * Checkpoints and freezes `db` as `options` say. A look never fails a write: a database that cannot checkpoint
- * or vacuum now (a full disk, a read-only directory) is looked at again after a later write.
+ * Checkpoints and freezes the database `run` reaches as `options` say. A look never fails a write: a database
+ * that cannot checkpoint or vacuum now (a full disk, a read-only directory) is looked at again after a later
+ * write.
  */
-export function pgliteMaintenance(db: Pick<PGlite, 'query'>, options: MaintenanceOptions = {}): Maintenance {
+export function pgliteMaintenance(run: RunStatement, options: MaintenanceOptions = {}): Maintenance {
   const checkpointMb = options.checkpointMb ?? DEFAULT_CHECKPOINT_MB;
   const freezeAge = options.freezeAge ?? DEFAULT_FREEZE_AGE;
   const everyMs = options.everyMs ?? CHECK_EVERY_MS;
   let running: Promise<void> | undefined;
   let lastLook = Number.NEGATIVE_INFINITY;
   const look = async () => {
-    const { rows } = await db.query<{ log_bytes: number; xid_age: number }>(LOOK);
-    const seen = rows[0];
+    const [seen] = (await run(LOOK)) as { log_bytes: number; xid_age: number }[];
     if (seen === undefined) return;
-    if (freezeAge > 0 && seen.xid_age >= freezeAge) await db.query('vacuum (freeze)');
-    if (checkpointMb > 0 && seen.log_bytes >= checkpointMb * 1024 * 1024) await db.query('checkpoint');
+    if (freezeAge > 0 && seen.xid_age >= freezeAge) await run('vacuum (freeze)');
+    if (checkpointMb > 0 && seen.log_bytes >= checkpointMb * 1024 * 1024) await run('checkpoint');
   };
   return {
     afterUse() {
